@@ -1,0 +1,321 @@
+//! FETCH and UID FETCH.
+//!
+//! Hazards: `BODY[…]`, `RFC822`, `RFC822.TEXT` and `BINARY[…]` set `\Seen` unless the
+//! mailbox is read-only or `.PEEK` is used, and when that changes the flags, FLAGS is
+//! included in the same response (RFC 9051 §6.4.5); UID FETCH always reports the UID; a
+//! partial `<o.n>` is reported as `<o>` alone; byte counts in literals are octets.
+//! Message bytes are written straight from the shared store copy, never re-encoded.
+
+use std::borrow::Cow;
+
+use imap_codec::imap_types::fetch::{
+    Macro, MacroOrMessageDataItemNames, MessageDataItemName, Part, Section,
+};
+use imap_codec::imap_types::sequence::SequenceSet;
+
+use crate::config::Feature;
+use crate::session::{Session, SessionContext, State, Tagged};
+use crate::store::{FlagOperation, Flags, Message, SystemFlag, Uid};
+use crate::wire;
+
+impl Session {
+    pub(crate) fn fetch(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        set: &SequenceSet,
+        items: MacroOrMessageDataItemNames<'_>,
+        uid: bool,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let (targets, expunged) = match self.targets(ctx, set, uid) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let mut items = match items {
+            MacroOrMessageDataItemNames::Macro(m) => expand_macro(m),
+            MacroOrMessageDataItemNames::MessageDataItemNames(items) => items,
+        };
+        if uid && !items.contains(&MessageDataItemName::Uid) {
+            items.insert(0, MessageDataItemName::Uid);
+        }
+        for item in &items {
+            let unsupported = match item {
+                MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. } => {
+                    !ctx.config.is_enabled(Feature::Binary)
+                }
+                MessageDataItemName::ModSeq => true,
+                _ => false,
+            };
+            if unsupported {
+                return Tagged::bad(format!("FETCH item {item:?} is not supported"));
+            }
+        }
+        let rev2 = self.rev2;
+        let State::Selected { selection, .. } = &mut self.state else {
+            return Tagged::bad("No mailbox selected");
+        };
+        let sets_seen = !selection.read_only && items.iter().any(sets_seen);
+        let mut seen_now: Vec<Uid> = Vec::new();
+        if sets_seen {
+            let mailbox = ctx.store.mailbox(selection.mailbox)?;
+            let unseen: Vec<Uid> = targets
+                .iter()
+                .filter(|(_, u)| {
+                    mailbox
+                        .message(*u)
+                        .is_some_and(|m| !m.flags().contains(SystemFlag::Seen))
+                })
+                .map(|(_, u)| *u)
+                .collect();
+            if !unseen.is_empty() {
+                let mut seen = Flags::new();
+                seen.insert(SystemFlag::Seen);
+                if let Ok((Some(change), _)) = ctx.store.store_flags(
+                    selection.mailbox,
+                    &unseen,
+                    FlagOperation::Add,
+                    &seen,
+                    None,
+                ) {
+                    ctx.changes.push((user.clone(), change));
+                }
+                seen_now = unseen;
+            }
+        }
+        let flags_requested = items.contains(&MessageDataItemName::Flags);
+        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
+            return Tagged::no("Mailbox no longer exists");
+        };
+        for (msn, uid) in &targets {
+            let Some(message) = mailbox.message(*uid) else {
+                continue;
+            };
+            let out = &mut ctx.out;
+            out.extend_from_slice(b"* ");
+            wire::number(out, *msn);
+            out.extend_from_slice(b" FETCH (");
+            let mut first = true;
+            for item in &items {
+                if !first {
+                    out.push(b' ');
+                }
+                first = false;
+                write_item(out, item, message, !rev2 && selection.is_recent(*uid));
+            }
+            if !flags_requested && seen_now.binary_search(uid).is_ok() {
+                out.extend_from_slice(b" FLAGS ");
+                wire::flag_list(out, message.flags(), !rev2 && selection.is_recent(*uid));
+            }
+            out.extend_from_slice(b")\r\n");
+        }
+        if expunged {
+            return Tagged::no("[EXPUNGEISSUED] Some of the requested messages no longer exist");
+        }
+        Tagged::ok(if uid {
+            "UID FETCH completed"
+        } else {
+            "FETCH completed"
+        })
+    }
+}
+
+fn expand_macro(m: Macro) -> Vec<MessageDataItemName<'static>> {
+    use MessageDataItemName as I;
+    match m {
+        Macro::Fast => vec![I::Flags, I::InternalDate, I::Rfc822Size],
+        Macro::All => vec![I::Flags, I::InternalDate, I::Rfc822Size, I::Envelope],
+        _ => vec![
+            I::Flags,
+            I::InternalDate,
+            I::Rfc822Size,
+            I::Envelope,
+            I::Body,
+        ],
+    }
+}
+
+fn sets_seen(item: &MessageDataItemName<'_>) -> bool {
+    matches!(
+        item,
+        MessageDataItemName::BodyExt { peek: false, .. }
+            | MessageDataItemName::Binary { peek: false, .. }
+            | MessageDataItemName::Rfc822
+            | MessageDataItemName::Rfc822Text
+    )
+}
+
+fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Message, recent: bool) {
+    let raw = message.body().bytes();
+    match item {
+        MessageDataItemName::Uid => {
+            out.extend_from_slice(b"UID ");
+            wire::number(out, message.uid().get());
+        }
+        MessageDataItemName::Flags => {
+            out.extend_from_slice(b"FLAGS ");
+            wire::flag_list(out, message.flags(), recent);
+        }
+        MessageDataItemName::InternalDate => {
+            out.extend_from_slice(b"INTERNALDATE ");
+            wire::date_time(out, message.internal_date());
+        }
+        MessageDataItemName::Rfc822Size => {
+            out.extend_from_slice(b"RFC822.SIZE ");
+            wire::number(out, message.size() as u64);
+        }
+        MessageDataItemName::Envelope => {
+            out.extend_from_slice(b"ENVELOPE ");
+            message.body().mime().write_envelope(raw, out);
+        }
+        MessageDataItemName::Body => {
+            out.extend_from_slice(b"BODY ");
+            message.body().mime().write_body_structure(raw, false, out);
+        }
+        MessageDataItemName::BodyStructure => {
+            out.extend_from_slice(b"BODYSTRUCTURE ");
+            message.body().mime().write_body_structure(raw, true, out);
+        }
+        MessageDataItemName::Rfc822 => {
+            out.extend_from_slice(b"RFC822 ");
+            wire::literal(out, raw);
+        }
+        MessageDataItemName::Rfc822Header => {
+            out.extend_from_slice(b"RFC822.HEADER ");
+            let header = message.body().mime().section(raw, &Section::Header(None));
+            wire::literal(out, header.as_deref().unwrap_or_default());
+        }
+        MessageDataItemName::Rfc822Text => {
+            out.extend_from_slice(b"RFC822.TEXT ");
+            let text = message.body().mime().section(raw, &Section::Text(None));
+            wire::literal(out, text.as_deref().unwrap_or_default());
+        }
+        MessageDataItemName::BodyExt {
+            section, partial, ..
+        } => {
+            out.extend_from_slice(b"BODY[");
+            if let Some(section) = section {
+                write_section(out, section);
+            }
+            out.push(b']');
+            let data: Option<Cow<'_, [u8]>> = match section {
+                None => Some(Cow::Borrowed(raw)),
+                Some(section) => message.body().mime().section(raw, section),
+            };
+            write_partial_data(out, data.as_deref(), *partial, false);
+        }
+        MessageDataItemName::Binary {
+            section, partial, ..
+        } => {
+            out.extend_from_slice(b"BINARY[");
+            write_part_numbers(out, section);
+            out.push(b']');
+            let parts: Vec<u32> = section.iter().map(|n| n.get()).collect();
+            match message.body().mime().binary(raw, &parts) {
+                Ok(data) => write_partial_data(out, data.as_deref(), *partial, true),
+                Err(_) => {
+                    out.extend_from_slice(b" NIL");
+                }
+            }
+        }
+        MessageDataItemName::BinarySize { section } => {
+            out.extend_from_slice(b"BINARY.SIZE[");
+            write_part_numbers(out, section);
+            out.extend_from_slice(b"] ");
+            let parts: Vec<u32> = section.iter().map(|n| n.get()).collect();
+            match message.body().mime().binary(raw, &parts) {
+                Ok(Some(data)) => wire::number(out, data.len() as u64),
+                _ => out.extend_from_slice(b"0"),
+            }
+        }
+        MessageDataItemName::ModSeq => {
+            out.extend_from_slice(b"MODSEQ (");
+            wire::number(out, message.modseq());
+            out.push(b')');
+        }
+    }
+}
+
+/// Writes `<origin> data` (or ` data`), cutting the data to the partial range.
+fn write_partial_data(
+    out: &mut Vec<u8>,
+    data: Option<&[u8]>,
+    partial: Option<(u32, std::num::NonZeroU32)>,
+    binary: bool,
+) {
+    let Some(data) = data else {
+        out.extend_from_slice(b" NIL");
+        return;
+    };
+    let data = match partial {
+        Some((origin, length)) => {
+            out.push(b'<');
+            wire::number(out, origin);
+            out.push(b'>');
+            let start = (origin as usize).min(data.len());
+            let end = start.saturating_add(length.get() as usize).min(data.len());
+            &data[start..end]
+        }
+        None => data,
+    };
+    out.push(b' ');
+    if binary && data.contains(&0) {
+        wire::literal8(out, data);
+    } else {
+        wire::literal(out, data);
+    }
+}
+
+fn write_part_numbers(out: &mut Vec<u8>, parts: &[std::num::NonZeroU32]) {
+    for (i, n) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        wire::number(out, n.get());
+    }
+}
+
+fn write_part_prefix(out: &mut Vec<u8>, part: &Option<Part>) {
+    if let Some(part) = part {
+        write_part_numbers(out, part.0.as_ref());
+        out.push(b'.');
+    }
+}
+
+/// Writes a section spec as the client sent it, e.g. `1.2.HEADER.FIELDS (From To)`.
+pub(crate) fn write_section(out: &mut Vec<u8>, section: &Section<'_>) {
+    let fields = |out: &mut Vec<u8>, names: &[imap_codec::imap_types::core::AString<'_>]| {
+        out.extend_from_slice(b" (");
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            wire::astring(out, name.as_ref());
+        }
+        out.push(b')');
+    };
+    match section {
+        Section::Part(part) => write_part_numbers(out, part.0.as_ref()),
+        Section::Header(part) => {
+            write_part_prefix(out, part);
+            out.extend_from_slice(b"HEADER");
+        }
+        Section::HeaderFields(part, names) => {
+            write_part_prefix(out, part);
+            out.extend_from_slice(b"HEADER.FIELDS");
+            fields(out, names.as_ref());
+        }
+        Section::HeaderFieldsNot(part, names) => {
+            write_part_prefix(out, part);
+            out.extend_from_slice(b"HEADER.FIELDS.NOT");
+            fields(out, names.as_ref());
+        }
+        Section::Text(part) => {
+            write_part_prefix(out, part);
+            out.extend_from_slice(b"TEXT");
+        }
+        Section::Mime(part) => {
+            write_part_numbers(out, part.0.as_ref());
+            out.extend_from_slice(b".MIME");
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Mailbox commands: SELECT, EXAMINE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE,
+//! LIST, LSUB, STATUS, CLOSE and UNSELECT.
+//!
+//! Hazards: a failed SELECT still leaves the previous mailbox (RFC 9051 §6.3.2), and an
+//! IMAP4rev2 client is told so with `OK [CLOSED]`; CLOSE expunges without a single
+//! EXPUNGE response, because the session's numbering no longer matters after it; a name
+//! listed by LIST must round-trip through SELECT, so it is written as the client must
+//! send it back.
+
+use std::fmt::Write as _;
+
+use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox as MailboxArg};
+use imap_codec::imap_types::status::StatusDataItemName;
+
+use crate::config::Feature;
+use crate::session::extparse::Extras;
+use crate::session::{untagged, Selection, Session, SessionContext, State, Tagged};
+use crate::store::{name, Mailbox, StoreError, SystemFlag};
+use crate::wire;
+
+/// A mailbox argument as a name in the store's terms.
+pub(crate) fn mailbox_name(mailbox: &MailboxArg<'_>) -> Result<String, Option<Tagged>> {
+    match mailbox {
+        MailboxArg::Inbox => Ok("INBOX".to_owned()),
+        MailboxArg::Other(other) => std::str::from_utf8(other.as_ref())
+            .map(name::canonical)
+            .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8")),
+    }
+}
+
+/// The tagged response for a refused store operation.
+pub(crate) fn store_error(error: &StoreError) -> Option<Tagged> {
+    match error {
+        StoreError::NoSuchMailbox(name) => {
+            Tagged::no(format!("[NONEXISTENT] Mailbox {name} does not exist"))
+        }
+        StoreError::MailboxExists(name) => {
+            Tagged::no(format!("[ALREADYEXISTS] Mailbox {name} already exists"))
+        }
+        StoreError::InvalidName { reason, .. } => Tagged::no(format!("[CANNOT] {reason}")),
+        StoreError::CannotDeleteInbox => Tagged::no("[CANNOT] INBOX cannot be deleted"),
+        StoreError::HasChildren(name) => Tagged::no(format!(
+            "[HASCHILDREN] Mailbox {name} has inferior hierarchical names"
+        )),
+        StoreError::NotSelectable(name) => {
+            Tagged::no(format!("[CANNOT] Mailbox {name} is not selectable"))
+        }
+        StoreError::RenameIntoSelf(name) => {
+            Tagged::no(format!("[CANNOT] Cannot rename {name} into itself"))
+        }
+        StoreError::UidsExhausted(name) => {
+            Tagged::no(format!("[LIMIT] Mailbox {name} has no UIDs left"))
+        }
+        StoreError::InvalidFlag(flag) => Tagged::bad(format!("Invalid flag {flag}")),
+        other => Tagged::no(other.to_string()),
+    }
+}
+
+impl Session {
+    /// The logged-in user (commands that call this run only when authenticated).
+    pub(crate) fn user_name(&self) -> String {
+        self.user().unwrap_or_default().to_owned()
+    }
+
+    pub(crate) fn select(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+        read_only: bool,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        if matches!(self.state, State::Selected { .. }) {
+            self.state = State::Authenticated { user: user.clone() };
+            if self.rev2 {
+                ctx.untagged("OK [CLOSED] Previous mailbox is now closed");
+            }
+        }
+        let name = match mailbox_name(mailbox) {
+            Ok(name) => name,
+            Err(reply) => return reply,
+        };
+        let Some(id) = ctx.store.mailbox_id(&user, &name) else {
+            return Tagged::no(format!("[NONEXISTENT] Mailbox {name} does not exist"));
+        };
+        if ctx.store.mailbox(id).is_some_and(Mailbox::is_noselect) {
+            return Tagged::no(format!("[CANNOT] Mailbox {name} is not selectable"));
+        }
+        let recent = if read_only {
+            let mailbox = ctx.store.mailbox(id).expect("exists");
+            let count = mailbox.unclaimed_recent_count();
+            mailbox.messages()[mailbox.len() - count..]
+                .iter()
+                .map(|m| m.uid())
+                .collect()
+        } else {
+            ctx.store.claim_recent(id)
+        };
+        let mailbox = ctx.store.mailbox(id).expect("exists");
+        let selection = Selection::new(mailbox, read_only, recent);
+        let mut flags = Vec::new();
+        wire::flag_names(&mut flags, mailbox.keywords());
+        let flags = String::from_utf8(flags).unwrap_or_default();
+        untagged(&mut ctx.out, &format!("{} EXISTS", mailbox.len()));
+        if !self.rev2 {
+            untagged(&mut ctx.out, &format!("{} RECENT", selection.recent.len()));
+            if let Some(first) = mailbox
+                .messages()
+                .iter()
+                .position(|m| !m.flags().contains(SystemFlag::Seen))
+            {
+                untagged(
+                    &mut ctx.out,
+                    &format!("OK [UNSEEN {}] First unseen message", first + 1),
+                );
+            }
+        }
+        untagged(
+            &mut ctx.out,
+            &format!("OK [UIDVALIDITY {}] UIDs valid", mailbox.uid_validity()),
+        );
+        untagged(
+            &mut ctx.out,
+            &format!("OK [UIDNEXT {}] Predicted next UID", mailbox.uid_next()),
+        );
+        untagged(&mut ctx.out, &format!("FLAGS ({flags})"));
+        if read_only {
+            untagged(
+                &mut ctx.out,
+                "OK [PERMANENTFLAGS ()] No permanent flags permitted",
+            );
+        } else {
+            untagged(
+                &mut ctx.out,
+                &format!("OK [PERMANENTFLAGS ({flags} \\*)] Flags permitted"),
+            );
+        }
+        if self.rev2 {
+            let mut line = b"* LIST (".to_vec();
+            line.extend_from_slice(self.list_attributes(ctx, &user, mailbox).as_bytes());
+            line.extend_from_slice(b") \"/\" ");
+            wire::astring(&mut line, mailbox.name().as_bytes());
+            line.extend_from_slice(b"\r\n");
+            ctx.out.extend_from_slice(&line);
+        }
+        self.state = State::Selected { user, selection };
+        if read_only {
+            Tagged::ok("[READ-ONLY] EXAMINE completed")
+        } else {
+            Tagged::ok("[READ-WRITE] SELECT completed")
+        }
+    }
+
+    pub(crate) fn create(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+        _extras: &Extras,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let name = match mailbox_name(mailbox) {
+            Ok(name) => name,
+            Err(reply) => return reply,
+        };
+        match ctx.store.create_mailbox(&user, &name) {
+            Ok(change) => {
+                ctx.change(&user, change);
+                Tagged::ok("CREATE completed")
+            }
+            Err(error) => store_error(&error),
+        }
+    }
+
+    pub(crate) fn delete(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let name = match mailbox_name(mailbox) {
+            Ok(name) => name,
+            Err(reply) => return reply,
+        };
+        match ctx.store.delete_mailbox(&user, &name) {
+            Ok(change) => {
+                if let State::Selected { selection, .. } = &self.state {
+                    if selection.mailbox == change.mailbox() {
+                        self.state = State::Authenticated { user: user.clone() };
+                        if self.rev2 {
+                            ctx.untagged("OK [CLOSED] Deleted mailbox is no longer selected");
+                        }
+                    }
+                }
+                ctx.change(&user, change);
+                Tagged::ok("DELETE completed")
+            }
+            Err(error) => store_error(&error),
+        }
+    }
+
+    pub(crate) fn rename(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        from: &MailboxArg<'_>,
+        to: &MailboxArg<'_>,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let (from, to) = match (mailbox_name(from), mailbox_name(to)) {
+            (Ok(from), Ok(to)) => (from, to),
+            (Err(reply), _) | (_, Err(reply)) => return reply,
+        };
+        match ctx.store.rename_mailbox(&user, &from, &to) {
+            Ok(changes) => {
+                for change in changes {
+                    ctx.change(&user, change);
+                }
+                Tagged::ok("RENAME completed")
+            }
+            Err(error) => store_error(&error),
+        }
+    }
+
+    pub(crate) fn subscribe(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+        subscribe: bool,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let name = match mailbox_name(mailbox) {
+            Ok(name) => name,
+            Err(reply) => return reply,
+        };
+        let result = if subscribe {
+            ctx.store.subscribe(&user, &name)
+        } else {
+            ctx.store.unsubscribe(&user, &name)
+        };
+        match result {
+            Ok(()) if subscribe => Tagged::ok("SUBSCRIBE completed"),
+            Ok(()) => Tagged::ok("UNSUBSCRIBE completed"),
+            Err(error) => store_error(&error),
+        }
+    }
+
+    fn list_attributes(&self, ctx: &SessionContext<'_>, user: &str, mailbox: &Mailbox) -> String {
+        let mut attributes: Vec<&str> = Vec::new();
+        if mailbox.is_noselect() {
+            attributes.push("\\Noselect");
+        }
+        if ctx.config.is_enabled(Feature::Children) {
+            let has_children = ctx
+                .store
+                .user(user)
+                .is_some_and(|u| u.has_children(mailbox.name()));
+            attributes.push(if has_children {
+                "\\HasChildren"
+            } else {
+                "\\HasNoChildren"
+            });
+        }
+        if ctx.config.is_enabled(Feature::SpecialUse) {
+            if let Some(special_use) = mailbox.special_use() {
+                attributes.push(special_use.as_str());
+            }
+        }
+        attributes.join(" ")
+    }
+
+    pub(crate) fn list(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        reference: &MailboxArg<'_>,
+        pattern: &ListMailbox<'_>,
+        lsub: bool,
+        _extras: &Extras,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let command = if lsub { "LSUB" } else { "LIST" };
+        let reference = match reference {
+            MailboxArg::Inbox => "INBOX".to_owned(),
+            MailboxArg::Other(other) => String::from_utf8_lossy(other.as_ref()).into_owned(),
+        };
+        let pattern = match pattern {
+            ListMailbox::Token(token) => String::from_utf8_lossy(token.as_ref()).into_owned(),
+            ListMailbox::String(string) => String::from_utf8_lossy(string.as_ref()).into_owned(),
+        };
+        if pattern.is_empty() {
+            // RFC 9051 §6.3.9: the hierarchy delimiter and the root of the reference.
+            let root = reference
+                .split_once(name::DELIMITER)
+                .map(|(first, _)| format!("{first}{}", name::DELIMITER))
+                .unwrap_or_default();
+            let mut line = format!("* {command} (\\Noselect) \"/\" ").into_bytes();
+            wire::astring(&mut line, root.as_bytes());
+            line.extend_from_slice(b"\r\n");
+            ctx.out.extend_from_slice(&line);
+            return Tagged::ok(format!("{command} completed"));
+        }
+        let full = name::join_reference(&reference, &pattern);
+        let Some(account) = ctx.store.user(&user) else {
+            return Tagged::no("No such user");
+        };
+        let mut lines = Vec::new();
+        if lsub {
+            for subscribed in account.subscriptions() {
+                if !name::matches(&full, subscribed) {
+                    continue;
+                }
+                let attributes = match ctx.store.mailbox_by_name(&user, subscribed) {
+                    Some(mailbox) if !mailbox.is_noselect() => String::new(),
+                    _ => "\\Noselect".to_owned(),
+                };
+                lines.push((attributes, subscribed.to_owned()));
+            }
+        } else {
+            for (mailbox_name, id) in account.mailboxes() {
+                if !name::matches(&full, mailbox_name) {
+                    continue;
+                }
+                let Some(mailbox) = ctx.store.mailbox(id) else {
+                    continue;
+                };
+                lines.push((
+                    self.list_attributes(ctx, &user, mailbox),
+                    mailbox_name.to_owned(),
+                ));
+            }
+        }
+        for (attributes, mailbox_name) in lines {
+            let mut line = format!("* {command} ({attributes}) \"/\" ").into_bytes();
+            wire::astring(&mut line, mailbox_name.as_bytes());
+            line.extend_from_slice(b"\r\n");
+            ctx.out.extend_from_slice(&line);
+        }
+        Tagged::ok(format!("{command} completed"))
+    }
+
+    pub(crate) fn status(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+        items: &[StatusDataItemName],
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let name = match mailbox_name(mailbox) {
+            Ok(name) => name,
+            Err(reply) => return reply,
+        };
+        let Some(mailbox) = ctx.store.mailbox_by_name(&user, &name) else {
+            return Tagged::no(format!("[NONEXISTENT] Mailbox {name} does not exist"));
+        };
+        if mailbox.is_noselect() {
+            return Tagged::no(format!("[CANNOT] Mailbox {name} is not selectable"));
+        }
+        let mut values = String::new();
+        for item in items {
+            if !values.is_empty() {
+                values.push(' ');
+            }
+            let _ = match item {
+                StatusDataItemName::Messages => write!(values, "MESSAGES {}", mailbox.len()),
+                StatusDataItemName::Recent => {
+                    write!(values, "RECENT {}", mailbox.unclaimed_recent_count())
+                }
+                StatusDataItemName::UidNext => write!(values, "UIDNEXT {}", mailbox.uid_next()),
+                StatusDataItemName::UidValidity => {
+                    write!(values, "UIDVALIDITY {}", mailbox.uid_validity())
+                }
+                StatusDataItemName::Unseen => write!(values, "UNSEEN {}", mailbox.unseen_count()),
+                StatusDataItemName::Deleted => {
+                    write!(values, "DELETED {}", mailbox.deleted_count())
+                }
+                StatusDataItemName::Size if ctx.config.is_enabled(Feature::StatusSize) => {
+                    write!(values, "SIZE {}", mailbox.total_size())
+                }
+                other => {
+                    return Tagged::bad(format!("STATUS item {other:?} is not supported"));
+                }
+            };
+        }
+        let mut line = b"* STATUS ".to_vec();
+        wire::astring(&mut line, mailbox.name().as_bytes());
+        line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
+        ctx.out.extend_from_slice(&line);
+        Tagged::ok("STATUS completed")
+    }
+
+    pub(crate) fn close_mailbox(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        expunge: bool,
+    ) -> Option<Tagged> {
+        let user = self.user_name();
+        let State::Selected { selection, .. } = &self.state else {
+            return Tagged::bad("No mailbox selected");
+        };
+        if expunge && !selection.read_only {
+            if let Ok(Some(change)) = ctx.store.expunge(selection.mailbox, None) {
+                ctx.change(&user, change);
+            }
+        }
+        self.state = State::Authenticated { user };
+        Tagged::ok(if expunge {
+            "CLOSE completed"
+        } else {
+            "UNSELECT completed"
+        })
+    }
+}

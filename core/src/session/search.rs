@@ -1,0 +1,246 @@
+//! SEARCH and UID SEARCH, with ESEARCH results for `RETURN (…)` and IMAP4rev2.
+//!
+//! Hazards: sequence-set keys are relative to the session's view, not the store; dates
+//! compare calendar days, not instants (RFC 9051 §6.4.4), and we take them in UTC;
+//! `NEW` is `RECENT UNSEEN`; an IMAP4rev2 session always gets ESEARCH, never `* SEARCH`
+//! (RFC 9051 §7.3.4); an unknown CHARSET is `NO [BADCHARSET (…)]`, not BAD.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use imap_codec::imap_types::core::Charset;
+use imap_codec::imap_types::search::SearchKey;
+
+use crate::config::Feature;
+use crate::session::extparse::{Extras, SearchReturn};
+use crate::session::sequence::{compact, resolve};
+use crate::session::{Selection, Session, SessionContext, State, Tagged};
+use crate::store::{Mailbox, Message, SystemFlag, Uid};
+use crate::time::Timestamp;
+
+impl Session {
+    pub(crate) fn search(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        tag: &str,
+        charset: Option<&Charset<'_>>,
+        criteria: &[SearchKey<'_>],
+        uid: bool,
+        extras: &Extras,
+    ) -> Option<Tagged> {
+        if let Some(charset) = charset {
+            let name = match charset {
+                Charset::Atom(atom) => atom.inner().to_owned(),
+                Charset::Quoted(quoted) => quoted.inner().to_owned(),
+            };
+            if !name.eq_ignore_ascii_case("UTF-8") && !name.eq_ignore_ascii_case("US-ASCII") {
+                return Tagged::no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+            }
+        }
+        if let Some(unsupported) = criteria.iter().find_map(|k| unsupported_key(k, ctx)) {
+            return Tagged::bad(format!("Search key {unsupported} is not supported"));
+        }
+        let rev2 = self.rev2;
+        let State::Selected { selection, .. } = &self.state else {
+            return Tagged::bad("No mailbox selected");
+        };
+        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
+            return Tagged::no("Mailbox no longer exists");
+        };
+        let search = Search {
+            selection,
+            mailbox,
+            now: ctx.now,
+            resolved: RefCell::default(),
+        };
+        let mut matched: Vec<(u32, Uid)> = Vec::new();
+        for (i, &message_uid) in selection.uids().iter().enumerate() {
+            let Some(message) = mailbox.message(message_uid) else {
+                continue; // expunged elsewhere, not yet reported
+            };
+            let msn = i as u32 + 1;
+            match criteria.iter().try_fold(true, |acc, key| {
+                Ok::<bool, String>(acc && search.matches(key, msn, message)?)
+            }) {
+                Ok(true) => matched.push((msn, message_uid)),
+                Ok(false) => {}
+                Err(text) => return Tagged::bad(text),
+            }
+        }
+        let values: Vec<u32> = matched
+            .iter()
+            .map(|(msn, u)| if uid { u.get() } else { *msn })
+            .collect();
+        let esearch = match extras {
+            Extras::SearchReturn(options) => Some(*options),
+            _ if rev2 => Some(SearchReturn {
+                all: true,
+                ..SearchReturn::default()
+            }),
+            _ => None,
+        };
+        match esearch {
+            None => {
+                let mut line = String::from("SEARCH");
+                for v in &values {
+                    line.push(' ');
+                    line.push_str(&v.to_string());
+                }
+                ctx.untagged(&line);
+            }
+            Some(options) => {
+                let mut line = format!("ESEARCH (TAG \"{tag}\")");
+                if uid {
+                    line.push_str(" UID");
+                }
+                if !values.is_empty() {
+                    if options.min {
+                        line.push_str(&format!(" MIN {}", values[0]));
+                    }
+                    if options.max {
+                        line.push_str(&format!(" MAX {}", values[values.len() - 1]));
+                    }
+                    if options.all {
+                        line.push_str(&format!(" ALL {}", compact(values.iter().copied())));
+                    }
+                }
+                if options.count {
+                    line.push_str(&format!(" COUNT {}", values.len()));
+                }
+                ctx.untagged(&line);
+            }
+        }
+        Tagged::ok(if uid {
+            "UID SEARCH completed"
+        } else {
+            "SEARCH completed"
+        })
+    }
+}
+
+fn unsupported_key(key: &SearchKey<'_>, ctx: &SessionContext<'_>) -> Option<&'static str> {
+    match key {
+        SearchKey::ModSequence { .. } => Some("MODSEQ"),
+        SearchKey::Younger(_) | SearchKey::Older(_) if !ctx.config.is_enabled(Feature::Within) => {
+            Some("YOUNGER/OLDER")
+        }
+        SearchKey::And(keys) => keys.as_ref().iter().find_map(|k| unsupported_key(k, ctx)),
+        SearchKey::Not(key) => unsupported_key(key, ctx),
+        SearchKey::Or(a, b) => unsupported_key(a, ctx).or_else(|| unsupported_key(b, ctx)),
+        _ => None,
+    }
+}
+
+struct Search<'a> {
+    selection: &'a Selection,
+    #[allow(dead_code)]
+    mailbox: &'a Mailbox,
+    now: Timestamp,
+    /// Sequence-set keys resolved to view positions once per command, not per message,
+    /// keyed by the key's address in the parsed command.
+    resolved: RefCell<HashMap<usize, Vec<usize>>>,
+}
+
+impl Search<'_> {
+    fn in_set(
+        &self,
+        key: &SearchKey<'_>,
+        set: &imap_codec::imap_types::sequence::SequenceSet,
+        uid: bool,
+        msn: u32,
+    ) -> Result<bool, String> {
+        let address = key as *const SearchKey<'_> as usize;
+        let mut resolved = self.resolved.borrow_mut();
+        if !resolved.contains_key(&address) {
+            resolved.insert(address, resolve(set, uid, self.selection.uids())?);
+        }
+        Ok(resolved[&address]
+            .binary_search(&(msn as usize - 1))
+            .is_ok())
+    }
+
+    fn matches(&self, key: &SearchKey<'_>, msn: u32, message: &Message) -> Result<bool, String> {
+        let flags = message.flags();
+        let raw = message.body().bytes();
+        let text = |s: &dyn AsRef<[u8]>| String::from_utf8_lossy(s.as_ref()).into_owned();
+        Ok(match key {
+            SearchKey::All => true,
+            SearchKey::And(keys) => {
+                for key in keys.as_ref() {
+                    if !self.matches(key, msn, message)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            SearchKey::Not(key) => !self.matches(key, msn, message)?,
+            SearchKey::Or(a, b) => {
+                self.matches(a, msn, message)? || self.matches(b, msn, message)?
+            }
+            SearchKey::SequenceSet(set) => self.in_set(key, set, false, msn)?,
+            SearchKey::Uid(set) => self.in_set(key, set, true, msn)?,
+            SearchKey::Answered => flags.contains(SystemFlag::Answered),
+            SearchKey::Unanswered => !flags.contains(SystemFlag::Answered),
+            SearchKey::Deleted => flags.contains(SystemFlag::Deleted),
+            SearchKey::Undeleted => !flags.contains(SystemFlag::Deleted),
+            SearchKey::Draft => flags.contains(SystemFlag::Draft),
+            SearchKey::Undraft => !flags.contains(SystemFlag::Draft),
+            SearchKey::Flagged => flags.contains(SystemFlag::Flagged),
+            SearchKey::Unflagged => !flags.contains(SystemFlag::Flagged),
+            SearchKey::Seen => flags.contains(SystemFlag::Seen),
+            SearchKey::Unseen => !flags.contains(SystemFlag::Seen),
+            SearchKey::Keyword(atom) => flags.has_keyword(atom.inner()),
+            SearchKey::Unkeyword(atom) => !flags.has_keyword(atom.inner()),
+            SearchKey::Recent => self.selection.is_recent(message.uid()),
+            SearchKey::New => {
+                self.selection.is_recent(message.uid()) && !flags.contains(SystemFlag::Seen)
+            }
+            SearchKey::Old => !self.selection.is_recent(message.uid()),
+            SearchKey::Larger(n) => message.size() > *n as usize,
+            SearchKey::Smaller(n) => message.size() < *n as usize,
+            SearchKey::Before(date) => message.internal_date().utc_date() < *date.as_ref(),
+            SearchKey::On(date) => message.internal_date().utc_date() == *date.as_ref(),
+            SearchKey::Since(date) => message.internal_date().utc_date() >= *date.as_ref(),
+            SearchKey::SentBefore(date) => message
+                .body()
+                .mime()
+                .sent_date()
+                .is_some_and(|d| d < *date.as_ref()),
+            SearchKey::SentOn(date) => message
+                .body()
+                .mime()
+                .sent_date()
+                .is_some_and(|d| d == *date.as_ref()),
+            SearchKey::SentSince(date) => message
+                .body()
+                .mime()
+                .sent_date()
+                .is_some_and(|d| d >= *date.as_ref()),
+            SearchKey::Younger(seconds) => {
+                self.now.millis_since(message.internal_date()) <= i64::from(seconds.get()) * 1000
+            }
+            SearchKey::Older(seconds) => {
+                self.now.millis_since(message.internal_date()) > i64::from(seconds.get()) * 1000
+            }
+            SearchKey::From(s) => message.body().mime().header_contains(raw, "From", &text(s)),
+            SearchKey::To(s) => message.body().mime().header_contains(raw, "To", &text(s)),
+            SearchKey::Cc(s) => message.body().mime().header_contains(raw, "Cc", &text(s)),
+            SearchKey::Bcc(s) => message.body().mime().header_contains(raw, "Bcc", &text(s)),
+            SearchKey::Subject(s) => {
+                message
+                    .body()
+                    .mime()
+                    .header_contains(raw, "Subject", &text(s))
+            }
+            SearchKey::Header(name, value) => {
+                message
+                    .body()
+                    .mime()
+                    .header_contains(raw, &text(name), &text(value))
+            }
+            SearchKey::Body(s) => message.body().mime().body_contains(raw, &text(s)),
+            SearchKey::Text(s) => message.body().mime().text_contains(raw, &text(s)),
+            SearchKey::ModSequence { .. } => false,
+        })
+    }
+}
