@@ -1,0 +1,1 @@
+//! The `ephemail` command line.
