@@ -94,7 +94,13 @@ impl TlsIdentity {
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let mut ca_name = DistinguishedName::new();
-        ca_name.push(DnType::CommonName, "ephemail test CA (this run only)");
+        // A name of its own per run: a client that trusts another run's CA then fails
+        // with "unknown issuer" rather than a confusing bad-signature error.
+        let run_id: String = ca_key.public_key_raw()[1..7]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        ca_name.push(DnType::CommonName, format!("ephemail test CA {run_id} (this run only)"));
         ca_name.push(DnType::OrganizationName, "ephemail");
         ca_params.distinguished_name = ca_name;
         let ca_cert = ca_params.self_signed(&ca_key)?;
