@@ -50,6 +50,8 @@ pub(crate) struct Framer {
     discarding: Option<String>,
     /// The discarded line ended: answer it on the next call to `next`.
     discard_done: Option<String>,
+    /// Reading a literal's bytes, which are not a line and have no line-length bound.
+    in_literal: bool,
 }
 
 impl Framer {
@@ -63,6 +65,7 @@ impl Framer {
             rejection: None,
             discarding: None,
             discard_done: None,
+            in_literal: false,
         }
     }
 
@@ -77,6 +80,7 @@ impl Framer {
             rejection: None,
             discarding: None,
             discard_done: None,
+            in_literal: false,
         }
     }
 
@@ -121,6 +125,7 @@ impl Framer {
                     ..
                 } => {
                     self.line_start = end;
+                    self.in_literal = announcement.is_some();
                     if end - start > self.max_line_length + 2 && self.rejection.is_none() {
                         self.reject(
                             "BAD",
@@ -176,6 +181,7 @@ impl Framer {
                 }
                 FragmentInfo::Literal { end, .. } => {
                     self.line_start = end;
+                    self.in_literal = false;
                 }
             }
             if self.fragmentizer.is_message_complete() {
@@ -204,6 +210,7 @@ impl Framer {
         ctx.tagged(&tag, rejection.status, &rejection.text);
         self.fragmentizer.skip_message();
         self.line_start = 0;
+        self.in_literal = false;
         Some(Unit::Rejected)
     }
 
@@ -214,6 +221,10 @@ impl Framer {
 
     /// A line still without LF that is already too long: stop buffering it.
     fn check_partial_line(&mut self) {
+        if self.in_literal {
+            // A literal arriving in pieces is bounded by the message size, not this.
+            return;
+        }
         let buffered = self.fragmentizer.message_bytes().len();
         if buffered.saturating_sub(self.line_start) > self.max_line_length + 2
             && !self.fragmentizer.is_message_complete()
