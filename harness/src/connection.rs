@@ -40,7 +40,7 @@ pub const MAX_UNSENT_OUTPUT: usize = 1024 * 1024;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bytes read from the socket at most per read call.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
 
 /// Which listener role accepted the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
