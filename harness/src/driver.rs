@@ -39,13 +39,16 @@ pub(crate) enum Request {
     /// The connection is gone (or its reading side is).
     Closed { session: SessionId },
     /// Run a closure against the server (deliver, inspect, edit, add users).
-    Run(Box<dyn FnOnce(&mut Server, Timestamp) + Send>),
+    Run(ServerJob),
     /// Report on `done` once `predicate` holds for the store.
     WaitFor {
         predicate: Box<dyn FnMut(&MailStore) -> bool + Send>,
         done: tokio::sync::oneshot::Sender<()>,
     },
 }
+
+/// Work done on the server task on behalf of the test API.
+pub(crate) type ServerJob = Box<dyn FnOnce(&mut Server, Timestamp) + Send>;
 
 /// What the server task tells one connection.
 #[derive(Debug)]
