@@ -25,6 +25,10 @@ pub(crate) struct Field {
 ///
 /// A block that starts with an empty line is just that line: a part without header
 /// fields, whose body begins on the next line.
+///
+/// A block whose first line is not a header field (no `name:` of RFC 5322 `ftext`) has
+/// no header at all: the part is all body. That is the best reading of a part that
+/// starts straight with text, which broken mailers produce.
 pub(crate) fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
     let block = &raw[start..end];
     if block.starts_with(b"\r\n") {
@@ -32,6 +36,9 @@ pub(crate) fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
     }
     if block.starts_with(b"\n") {
         return start + 1;
+    }
+    if !starts_with_field(block) {
+        return start;
     }
     let mut from = 0;
     while let Some(nl) = memchr::memchr(b'\n', &block[from..]) {
@@ -46,6 +53,25 @@ pub(crate) fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
         from = next;
     }
     end
+}
+
+/// Whether `block` starts with `field-name *WSP ":"` (RFC 5322 §3.6.8, obsolete
+/// blanks before the colon allowed).
+fn starts_with_field(block: &[u8]) -> bool {
+    let Some(colon) = block.iter().position(|&b| b == b':' || b == b'\n') else {
+        return false;
+    };
+    if block[colon] != b':' {
+        return false;
+    }
+    let name = &block[..colon];
+    let blanks = name
+        .iter()
+        .rev()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let name = &name[..name.len() - blanks];
+    !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b))
 }
 
 /// The fields of the header block `raw[range]` (as found by [`header_end`]), in order.
@@ -315,6 +341,8 @@ mod tests {
         assert_eq!(header_end(b"\r\nbody", 0, 6), 2);
         assert_eq!(header_end(b"A: b\r\n", 0, 6), 6);
         assert_eq!(header_end(b"A: b", 0, 4), 4);
+        assert_eq!(header_end(b"no header here\r\n\r\nx", 0, 19), 0);
+        assert_eq!(header_end(b" folded: no\r\n\r\n", 0, 15), 0);
     }
 
     #[test]

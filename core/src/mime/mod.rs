@@ -131,6 +131,18 @@ impl MimeInfo {
         Ok(Some(encoding.decode(body)))
     }
 
+    /// Whether BINARY can decode `part`: Err for an unknown Content-Transfer-Encoding.
+    pub(crate) fn check_binary(&self, part: &[u32]) -> Result<(), BinaryError> {
+        match section::resolve_path(&self.root, part.iter().copied()) {
+            Some(found) if matches!(found.kind, structure::Kind::Leaf) => {
+                Encoding::from_token(found.content.encoding.as_deref())
+                    .map(|_| ())
+                    .ok_or(BinaryError::UnknownCte)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// SEARCH HEADER/FROM/…: whether a top-level field called `field` (lower-case)
     /// contains the needle after decoding.
     pub(crate) fn header_contains(&self, raw: &[u8], field: &str, needle: &Needle) -> bool {

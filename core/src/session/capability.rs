@@ -50,6 +50,7 @@ pub(crate) fn list(session: &Session, config: &Config) -> String {
         (Feature::StatusSize, "STATUS=SIZE"),
         (Feature::Esearch, "ESEARCH"),
         (Feature::Within, "WITHIN"),
+        (Feature::Binary, "BINARY"),
     ];
     for (feature, name) in simple {
         if on(feature) {
