@@ -169,3 +169,25 @@ pub fn bench_messages(count: usize) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// The data of the item that starts with `item` (e.g. `BODY[1.2]`, `BINARY[2]<0>`) in a
+/// FETCH response: Some(bytes) for a literal, literal8 or quoted string, None for NIL or
+/// when the item is absent.
+pub fn section_data(response: &[u8], item: &str) -> Option<Vec<u8>> {
+    let key = format!("{item} ");
+    let at = find(response, key.as_bytes())? + key.len();
+    let rest = &response[at..];
+    let rest = rest.strip_prefix(b"~").unwrap_or(rest);
+    match rest.first()? {
+        b'{' => {
+            let close = rest.iter().position(|&b| b == b'}')?;
+            let n: usize = std::str::from_utf8(&rest[1..close]).ok()?.parse().ok()?;
+            Some(rest.get(close + 3..close + 3 + n)?.to_vec())
+        }
+        b'"' => {
+            let end = 1 + rest[1..].iter().position(|&b| b == b'"')?;
+            Some(rest[1..end].to_vec())
+        }
+        _ => None,
+    }
+}

@@ -279,10 +279,15 @@ fn write_partial_data(
         None => data,
     };
     out.push(b' ');
-    if binary && data.contains(&0) {
+    if !data.contains(&0) {
+        wire::literal(out, data);
+    } else if binary {
         wire::literal8(out, data);
     } else {
-        wire::literal(out, data);
+        // A literal may not carry NUL, and BODY[] has no literal8 form (RFC 3516 keeps
+        // that for BINARY[]): NUL goes out as 0x80, as Dovecot does, keeping the size.
+        let masked: Vec<u8> = data.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect();
+        wire::literal(out, &masked);
     }
 }
 
