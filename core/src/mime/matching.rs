@@ -170,8 +170,8 @@ pub(crate) fn decode_header_value(value: &[u8]) -> String {
 pub(crate) fn sent_date(raw: &[u8], root: &Part) -> Option<NaiveDate> {
     let field = header::fields(raw, root.header.clone())
         .find(|f| raw[f.name.clone()].eq_ignore_ascii_case(b"date"))?;
-    let value = String::from_utf8_lossy(&raw[field.value]);
-    let date = mail_parser::DateTime::parse_rfc822(value.trim())?;
+    let value = header::unfold(&raw[field.value]);
+    let date = mail_parser::DateTime::parse_rfc822(&String::from_utf8_lossy(&value))?;
     NaiveDate::from_ymd_opt(
         i32::from(date.year),
         u32::from(date.month),
