@@ -25,7 +25,9 @@ use crate::mime::header::{self, structured, unfold, Structured};
 /// 2.0.0-alpha.10 parses a BODYSTRUCTURE with at most 7 levels of parentheses.
 pub(crate) const MAX_DEPTH: usize = 6;
 
-/// The most parts one message is split into; further parts stay inside an opaque leaf.
+/// The most parts one message is split into; parts beyond it are left out of the tree
+/// (their bytes stay in the enclosing body), so a hostile message cannot make a
+/// BODYSTRUCTURE of unbounded size.
 const MAX_PARTS: usize = 5_000;
 
 /// One MIME entity: its header, its body, what its header says, and its children.
