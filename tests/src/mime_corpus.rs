@@ -65,7 +65,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// literals inside are skipped whole), or an atom such as NIL.
 fn value_end(s: &[u8], at: usize) -> Option<usize> {
     if *s.get(at)? != b'(' {
-        let len = s[at..].iter().position(|b| matches!(b, b' ' | b')' | b'\r'))?;
+        let len = s[at..]
+            .iter()
+            .position(|b| matches!(b, b' ' | b')' | b'\r'))?;
         return Some(at + len);
     }
     let mut depth = 0usize;
@@ -115,7 +117,8 @@ pub fn server_with(messages: &[Vec<u8>]) -> (TestServer, SessionId) {
 /// SEARCH figures count real matches. The mix: plain text, multipart/alternative with
 /// quoted-printable, and multipart/mixed with a base64 attachment.
 pub fn bench_messages(count: usize) -> Vec<Vec<u8>> {
-    const FILLER: &str = "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs. ";
+    const FILLER: &str =
+        "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs. ";
     (0..count)
         .map(|i| {
             let subject = if i % 10 == 0 {
@@ -125,9 +128,9 @@ pub fn bench_messages(count: usize) -> Vec<Vec<u8>> {
             };
             let word = if i % 7 == 0 { " zanzibar" } else { "" };
             let mut text = String::new();
-            while text.len() < 1_500 {
+            while text.len() < 1_800 {
                 text.push_str(FILLER);
-                if text.len() % 5 == 0 {
+                if text.len().is_multiple_of(5) {
                     text.push_str("\r\n");
                 }
             }

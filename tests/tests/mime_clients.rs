@@ -72,7 +72,7 @@ fn leaves(body: &BodyStructure<'_>, out: &mut Vec<String>) {
 #[test]
 fn imap_proto_and_imap_codec_parse_every_corpus_message() {
     for (name, message) in corpus() {
-        let (mut t, c) = server_with(&[message.clone()]);
+        let (mut t, c) = server_with(std::slice::from_ref(&message));
         // imap-proto has no parser for the non-extensible `BODY (…)` item, so that one
         // is checked with imap-codec only.
         let response = fetch_bytes(&mut t, c, "f1 FETCH 1 (UID RFC822.SIZE BODY)");

@@ -32,7 +32,11 @@ fn describe(message: &[u8]) -> Vec<u8> {
 fn corpus_matches_expected_output() {
     let bless = std::env::var_os("EPHEMAIL_BLESS").is_some();
     let messages = corpus();
-    assert!(messages.len() >= 30, "corpus has {} messages", messages.len());
+    assert!(
+        messages.len() >= 30,
+        "corpus has {} messages",
+        messages.len()
+    );
     let mut failures = Vec::new();
     for (name, message) in &messages {
         let actual = describe(message);

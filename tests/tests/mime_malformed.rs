@@ -43,7 +43,11 @@ fn one_megabyte_of_header_fields() {
 fn one_megabyte_single_folded_header_line() {
     let mut message = b"Subject: ".to_vec();
     for i in 0..(1 << 20) / 16 {
-        message.extend_from_slice(if i % 8 == 7 { b"word word\r\n word " } else { b"word word word  " });
+        message.extend_from_slice(if i % 8 == 7 {
+            b"word word\r\n word "
+        } else {
+            b"word word word  "
+        });
     }
     message.extend_from_slice(b"needle\r\nFrom: a@b.c\r\n\r\nbody");
     let out = fetch_all(message);

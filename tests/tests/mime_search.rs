@@ -69,9 +69,18 @@ fn header_keys_decode_encoded_words_and_ignore_case() {
         s.search("CHARSET utf-8 SUBJECT {7}\r\nGRÜßE"),
         names(&["eight_bit_headers", "encoded_words_charsets"])
     );
-    assert_eq!(s.search("CHARSET UTF-8 FROM \"André\""), names(&["encoded_words_charsets"]));
-    assert_eq!(s.search("CHARSET UTF-8 TO \"привет\""), names(&["encoded_words_charsets"]));
-    assert_eq!(s.search("CHARSET UTF-8 CC \"日本語\""), names(&["encoded_words_charsets"]));
+    assert_eq!(
+        s.search("CHARSET UTF-8 FROM \"André\""),
+        names(&["encoded_words_charsets"])
+    );
+    assert_eq!(
+        s.search("CHARSET UTF-8 TO \"привет\""),
+        names(&["encoded_words_charsets"])
+    );
+    assert_eq!(
+        s.search("CHARSET UTF-8 CC \"日本語\""),
+        names(&["encoded_words_charsets"])
+    );
     assert_eq!(s.search("BCC \"empty group\""), names(&["group_addresses"]));
     assert_eq!(
         s.search("FROM carol@example.net"),
@@ -99,15 +108,27 @@ fn header_key_with_empty_string_tests_presence() {
 fn body_and_text_search_decoded_content() {
     let mut s = setup();
     // quoted-printable ISO-8859-1 body.
-    assert_eq!(s.search("CHARSET UTF-8 BODY \"résumé\""), names(&["encoded_words_charsets"]));
+    assert_eq!(
+        s.search("CHARSET UTF-8 BODY \"résumé\""),
+        names(&["encoded_words_charsets"])
+    );
     // base64 (damaged) text part.
     assert_eq!(s.search("BODY \"hello, world\""), names(&["bad_base64"]));
     // Text inside an encapsulated message.
-    assert_eq!(s.search("BODY \"lunch at noon\""), names(&["nested_rfc822"]));
+    assert_eq!(
+        s.search("BODY \"lunch at noon\""),
+        names(&["nested_rfc822"])
+    );
     // BODY does not look at the top-level header, TEXT does.
     assert_eq!(s.search("BODY \"address forms\""), Vec::<String>::new());
-    assert_eq!(s.search("TEXT \"address forms\""), names(&["address_forms"]));
-    assert_eq!(s.search("CHARSET UTF-8 BODY \"d'été\""), names(&["html_latin1"]));
+    assert_eq!(
+        s.search("TEXT \"address forms\""),
+        names(&["address_forms"])
+    );
+    assert_eq!(
+        s.search("CHARSET UTF-8 BODY \"d'été\""),
+        names(&["html_latin1"])
+    );
     // Attachments of non-text types are not searched as text.
     assert_eq!(s.search("TEXT JVBERi0xLjQ"), Vec::<String>::new());
     // Boolean combinations still work with content keys.
@@ -126,8 +147,14 @@ fn sent_dates_use_the_date_field() {
     assert_eq!(s.search("SENTON 17-Jul-1996"), names(&["simple_plain"]));
     assert_eq!(s.search("SENTBEFORE 1-Jan-2000"), names(&["simple_plain"]));
     // A folded Date: field; the first of two Date: fields.
-    assert_eq!(s.search("SENTON 13-Jan-2024"), names(&["long_folded_subject"]));
-    assert_eq!(s.search("SENTON 10-Jan-2024"), names(&["duplicate_headers"]));
+    assert_eq!(
+        s.search("SENTON 13-Jan-2024"),
+        names(&["long_folded_subject"])
+    );
+    assert_eq!(
+        s.search("SENTON 10-Jan-2024"),
+        names(&["duplicate_headers"])
+    );
     assert_eq!(s.search("SENTON 11-Jan-2024"), Vec::<String>::new());
     // The Date's own day, whatever its zone (-1200 here).
     assert_eq!(s.search("SENTON 7-Jan-2024"), names(&["address_forms"]));
@@ -139,7 +166,16 @@ fn sent_dates_use_the_date_field() {
 fn charsets() {
     let mut s = setup();
     let response = s.raw("s1 SEARCH CHARSET ISO-8859-1 SUBJECT x");
-    assert_eq!(response, "s1 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n");
-    assert_eq!(s.search("CHARSET us-ascii SUBJECT imap4rev1"), names(&["simple_plain"]));
-    assert_eq!(s.search("CHARSET \"UTF-8\" SUBJECT imap4rev1"), names(&["simple_plain"]));
+    assert_eq!(
+        response,
+        "s1 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n"
+    );
+    assert_eq!(
+        s.search("CHARSET us-ascii SUBJECT imap4rev1"),
+        names(&["simple_plain"])
+    );
+    assert_eq!(
+        s.search("CHARSET \"UTF-8\" SUBJECT imap4rev1"),
+        names(&["simple_plain"])
+    );
 }

@@ -30,14 +30,19 @@ fn get(t: &mut TestServer, c: ephemail_core::SessionId, item: &str, echo: &str) 
 }
 
 fn peek(t: &mut TestServer, c: ephemail_core::SessionId, section: &str) -> Option<String> {
-    get(t, c, &format!("BODY.PEEK[{section}]"), &format!("BODY[{section}]"))
-        .map(|b| String::from_utf8(b).expect("utf-8 fixture"))
+    get(
+        t,
+        c,
+        &format!("BODY.PEEK[{section}]"),
+        &format!("BODY[{section}]"),
+    )
+    .map(|b| String::from_utf8(b).expect("utf-8 fixture"))
 }
 
 #[test]
 fn sections_of_a_nested_message() {
     let raw = fixture("nested_rfc822");
-    let (mut t, c) = server_with(&[raw.clone()]);
+    let (mut t, c) = server_with(std::slice::from_ref(&raw));
     let text = String::from_utf8(raw.clone()).unwrap();
     assert_eq!(peek(&mut t, c, "").unwrap(), text);
     assert_eq!(peek(&mut t, c, "1").unwrap(), "Forwarding this.\r\n");
@@ -66,8 +71,12 @@ fn sections_of_a_nested_message() {
         "From: Carol <carol@example.net>\r\nSubject: lunch\r\n\r\n"
     );
     assert_eq!(
-        peek(&mut t, c, "HEADER.FIELDS.NOT (From To Subject Date MIME-Version Content-Type)")
-            .unwrap(),
+        peek(
+            &mut t,
+            c,
+            "HEADER.FIELDS.NOT (From To Subject Date MIME-Version Content-Type)"
+        )
+        .unwrap(),
         "\r\n"
     );
     assert_eq!(peek(&mut t, c, "HEADER.FIELDS (X-Absent)").unwrap(), "\r\n");
@@ -81,7 +90,10 @@ fn sections_of_a_nested_message() {
         get(&mut t, c, "BODY.PEEK[2.1]<3.5>", "BODY[2.1]<3>").unwrap(),
         b"ch at"
     );
-    assert_eq!(get(&mut t, c, "BODY.PEEK[2.1]<100.5>", "BODY[2.1]<100>").unwrap(), b"");
+    assert_eq!(
+        get(&mut t, c, "BODY.PEEK[2.1]<100.5>", "BODY[2.1]<100>").unwrap(),
+        b""
+    );
     // RFC822.HEADER and RFC822.TEXT are HEADER and TEXT.
     let header = get(&mut t, c, "RFC822.HEADER", "RFC822.HEADER").unwrap();
     let body = peek(&mut t, c, "TEXT").unwrap();
@@ -98,7 +110,7 @@ fn sections_of_a_nested_message() {
 #[test]
 fn part_one_of_a_single_part_message() {
     let raw = fixture("simple_plain");
-    let (mut t, c) = server_with(&[raw.clone()]);
+    let (mut t, c) = server_with(std::slice::from_ref(&raw));
     let header = peek(&mut t, c, "HEADER").unwrap();
     assert_eq!(
         peek(&mut t, c, "1").unwrap(),
@@ -111,7 +123,7 @@ fn part_one_of_a_single_part_message() {
 #[test]
 fn header_only_message_has_no_blank_line() {
     let raw = fixture("header_only_no_blank");
-    let (mut t, c) = server_with(&[raw.clone()]);
+    let (mut t, c) = server_with(std::slice::from_ref(&raw));
     assert_eq!(peek(&mut t, c, "HEADER").unwrap().as_bytes(), raw);
     assert_eq!(peek(&mut t, c, "TEXT").unwrap(), "");
     // RFC 9051: the blank line is included "except in the case of a message which has
@@ -150,7 +162,10 @@ fn binary_decodes_transfer_encodings() {
     assert!(String::from_utf8_lossy(&response).contains("BINARY.SIZE[2] 15"));
     // Damaged base64: best effort.
     let response = fetch_bytes(&mut t, c, "f1 FETCH 2 (BINARY.PEEK[1] BINARY.SIZE[1])");
-    assert_eq!(section_data(&response, "BINARY[1]").unwrap(), b"Hello, world!");
+    assert_eq!(
+        section_data(&response, "BINARY[1]").unwrap(),
+        b"Hello, world!"
+    );
     assert!(String::from_utf8_lossy(&response).contains("BINARY.SIZE[1] 13"));
     // Quoted-printable, 8-bit result in an ordinary literal.
     let response = fetch_bytes(&mut t, c, "f1 FETCH 3 (BINARY.PEEK[2])");
@@ -168,7 +183,10 @@ fn binary_decodes_transfer_encodings() {
         "f1 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding\r\n"
     );
     let response = t.command(c, "f1 FETCH 4 (BINARY.PEEK[1])");
-    assert!(response.contains("BINARY[1] {11}\r\nOld school."), "{response}");
+    assert!(
+        response.contains("BINARY[1] {11}\r\nOld school."),
+        "{response}"
+    );
     // Damaged quoted-printable: best effort, stray `=` kept.
     let response = fetch_bytes(&mut t, c, "f1 FETCH 5 (BINARY.PEEK[1])");
     assert_eq!(
@@ -197,5 +215,8 @@ fn append_literal8_and_fetch_it_back() {
     parse_responses(&response, false).expect("imap-codec parses it");
     assert_eq!(section_data(&response, "BINARY[]").unwrap(), message);
     // BODY[…] cannot carry NUL: it goes out as 0x80, same length.
-    assert_eq!(section_data(&response, "BODY[TEXT]").unwrap(), b"a\x80b\r\n");
+    assert_eq!(
+        section_data(&response, "BODY[TEXT]").unwrap(),
+        b"a\x80b\r\n"
+    );
 }

@@ -67,7 +67,11 @@ pub(crate) fn write(raw: &[u8], header: Range<usize>, out: &mut Vec<u8>) {
     let from = address_list(values[2]);
     for (i, value) in values[2..8].iter().enumerate() {
         out.push(b' ');
-        let list = if i == 0 { from.clone() } else { address_list(*value) };
+        let list = if i == 0 {
+            from.clone()
+        } else {
+            address_list(*value)
+        };
         // Sender (1) and Reply-To (2) fall back to From when absent or empty.
         let list = if (i == 1 || i == 2) && list.is_empty() {
             from.clone()
@@ -404,6 +408,9 @@ mod tests {
         assert_eq!(show(""), "NIL");
         assert_eq!(show(" , ,"), "NIL");
         assert_eq!(show("<a@b"), r#"((NIL NIL "a" "b"))"#);
-        assert_eq!(show("Open: a@b"), r#"((NIL NIL "Open" NIL)(NIL NIL "a" "b")(NIL NIL NIL NIL))"#);
+        assert_eq!(
+            show("Open: a@b"),
+            r#"((NIL NIL "Open" NIL)(NIL NIL "a" "b")(NIL NIL NIL NIL))"#
+        );
     }
 }

@@ -163,10 +163,7 @@ pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
         .take_while(|b| matches!(b, b' ' | b'\t'))
         .count();
     out.truncate(out.len() - trailing);
-    let leading = out
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t'))
-        .count();
+    let leading = out.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
     out.drain(..leading);
     out
 }
@@ -318,8 +315,20 @@ impl<'a> Lexer<'a> {
                 || b == 0x7f
                 || matches!(
                     b,
-                    b'(' | b')' | b'<' | b'>' | b'@' | b',' | b';' | b':' | b'\\' | b'"' | b'/'
-                        | b'[' | b']' | b'?' | b'='
+                    b'(' | b')'
+                        | b'<'
+                        | b'>'
+                        | b'@'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b'\\'
+                        | b'"'
+                        | b'/'
+                        | b'['
+                        | b']'
+                        | b'?'
+                        | b'='
                 )
             {
                 break;
@@ -376,7 +385,10 @@ mod tests {
         assert_eq!(s.params.len(), 2);
         let s = structured(b"attachment; filename*0*=utf-8''a%20b; filename*1=\"c;d\"");
         assert_eq!(s.value, b"attachment");
-        assert_eq!(s.params[0], (b"filename*0*".to_vec(), b"utf-8''a%20b".to_vec()));
+        assert_eq!(
+            s.params[0],
+            (b"filename*0*".to_vec(), b"utf-8''a%20b".to_vec())
+        );
         assert_eq!(s.params[1], (b"filename*1".to_vec(), b"c;d".to_vec()));
     }
 }

@@ -52,11 +52,42 @@ impl Needle {
     }
 }
 
-/// Decoded, lower-cased text of one message, for content search.
+/// The decoded, lower-cased top-level header fields of one message: all that FROM,
+/// TO, CC, BCC, SUBJECT and HEADER look at, so those keys never decode a body.
+#[derive(Debug)]
+pub(crate) struct HeaderIndex {
+    /// Lower-cased name, decoded lower-cased value, in header order.
+    fields: Vec<(Box<str>, Box<str>)>,
+}
+
+impl HeaderIndex {
+    /// Builds the index of the header of the message `raw` with part tree `root`.
+    pub(crate) fn build(raw: &[u8], root: &Part) -> HeaderIndex {
+        let fields = header::fields(raw, root.header.clone())
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(&raw[f.name]).to_lowercase().into(),
+                    decode_header_value(&raw[f.value]).to_lowercase().into(),
+                )
+            })
+            .collect();
+        HeaderIndex { fields }
+    }
+
+    /// HEADER name value (and FROM, SUBJECT, …): any field called `name` (lower-case)
+    /// whose decoded value contains the needle. RFC 9051: "If the string to search is
+    /// zero-length, this matches all messages that have a header line with the specified
+    /// field-name regardless of the contents."
+    pub(crate) fn contains(&self, name: &str, needle: &Needle) -> bool {
+        self.fields
+            .iter()
+            .any(|(n, v)| **n == *name && needle.found_in(v))
+    }
+}
+
+/// Decoded, lower-cased text of one message, for BODY and TEXT.
 #[derive(Debug)]
 pub(crate) struct SearchText {
-    /// Top-level header fields: lower-cased name, decoded lower-cased value.
-    fields: Vec<(Box<str>, Box<str>)>,
     /// The decoded header text, a NUL (which no search string can contain, so no match
     /// spans the two halves), then the decoded body text.
     text: String,
@@ -65,18 +96,11 @@ pub(crate) struct SearchText {
 }
 
 impl SearchText {
-    /// Builds the search text of the message `raw` with part tree `root`.
-    pub(crate) fn build(raw: &[u8], root: &Part) -> SearchText {
-        let fields: Vec<(Box<str>, Box<str>)> = header::fields(raw, root.header.clone())
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&raw[f.name]).to_lowercase().into(),
-                    decode_header_value(&raw[f.value]).to_lowercase().into(),
-                )
-            })
-            .collect();
-        let mut text = String::new();
-        for (name, value) in &fields {
+    /// Builds the search text of the message `raw` with part tree `root` and header
+    /// index `fields`.
+    pub(crate) fn build(raw: &[u8], root: &Part, fields: &HeaderIndex) -> SearchText {
+        let mut text = String::with_capacity(raw.len());
+        for (name, value) in &fields.fields {
             text.push_str(name);
             text.push_str(": ");
             text.push_str(value);
@@ -85,21 +109,8 @@ impl SearchText {
         text.push('\0');
         let body_start = text.len();
         body_text(raw, root, &mut text);
-        SearchText {
-            fields,
-            text,
-            body_start,
-        }
-    }
-
-    /// HEADER name value (and FROM, SUBJECT, …): any field called `name` (lower-case)
-    /// whose decoded value contains the needle. RFC 9051: "If the string to search is
-    /// zero-length, this matches all messages that have a header line with the specified
-    /// field-name regardless of the contents."
-    pub(crate) fn header_contains(&self, name: &str, needle: &Needle) -> bool {
-        self.fields
-            .iter()
-            .any(|(n, v)| **n == *name && needle.found_in(v))
+        text.shrink_to_fit();
+        SearchText { text, body_start }
     }
 
     /// BODY: the decoded body text contains the needle.

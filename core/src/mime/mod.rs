@@ -8,8 +8,9 @@
 //! beside the shared bytes, so COPY and MOVE share it too). Within [`MimeInfo`] the
 //! costlier views are again built on first use and then kept: the ENVELOPE, BODY and
 //! BODYSTRUCTURE response texts (a FETCH of 2,000 messages copies cached bytes and
-//! parses nothing), and the decoded, lower-cased search text (built on the first
-//! content SEARCH; later searches are substring scans).
+//! parses nothing), the decoded, lower-cased header fields (built on the first header
+//! SEARCH) and the decoded, lower-cased full text (built on the first BODY or TEXT
+//! SEARCH); later searches are substring scans that allocate nothing.
 //!
 //! Everything works on byte offsets into the stored message, which is never modified:
 //! `BODY[…]` hands out slices of it. Damaged mail (no boundary, wrong boundary, bad
@@ -36,7 +37,7 @@ use imap_codec::imap_types::fetch::Section;
 
 pub(crate) use matching::Needle;
 
-use crate::mime::matching::SearchText;
+use crate::mime::matching::{HeaderIndex, SearchText};
 use crate::mime::structure::Part;
 use crate::mime::transfer::Encoding;
 
@@ -48,7 +49,8 @@ pub(crate) struct MimeInfo {
     envelope: OnceLock<Box<[u8]>>,
     body: OnceLock<Box<[u8]>>,
     body_structure: OnceLock<Box<[u8]>>,
-    search: OnceLock<SearchText>,
+    header_index: OnceLock<HeaderIndex>,
+    search_text: OnceLock<SearchText>,
 }
 
 /// Why BINARY cannot decode a part (RFC 3516 §4.3: `NO [UNKNOWN-CTE]`).
@@ -69,7 +71,8 @@ impl MimeInfo {
             envelope: OnceLock::new(),
             body: OnceLock::new(),
             body_structure: OnceLock::new(),
-            search: OnceLock::new(),
+            header_index: OnceLock::new(),
+            search_text: OnceLock::new(),
         }
     }
 
@@ -146,7 +149,7 @@ impl MimeInfo {
     /// SEARCH HEADER/FROM/…: whether a top-level field called `field` (lower-case)
     /// contains the needle after decoding.
     pub(crate) fn header_contains(&self, raw: &[u8], field: &str, needle: &Needle) -> bool {
-        self.search_text(raw).header_contains(field, needle)
+        self.header_index(raw).contains(field, needle)
     }
 
     /// SEARCH BODY.
@@ -164,9 +167,14 @@ impl MimeInfo {
         self.sent_date
     }
 
+    fn header_index(&self, raw: &[u8]) -> &HeaderIndex {
+        self.header_index
+            .get_or_init(|| HeaderIndex::build(raw, &self.root))
+    }
+
     fn search_text(&self, raw: &[u8]) -> &SearchText {
-        self.search
-            .get_or_init(|| SearchText::build(raw, &self.root))
+        self.search_text
+            .get_or_init(|| SearchText::build(raw, &self.root, self.header_index(raw)))
     }
 }
 

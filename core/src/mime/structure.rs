@@ -304,9 +304,8 @@ fn split_type(value: &[u8]) -> Option<(&[u8], &[u8])> {
     let (t, s) = (&value[..slash], &value[slash + 1..]);
     let token = |x: &[u8]| {
         !x.is_empty()
-            && x.iter().all(|&b| {
-                b > b' ' && b < 0x7f && !b"()<>@,;:\\\"/[]?=".contains(&b)
-            })
+            && x.iter()
+                .all(|&b| b > b' ' && b < 0x7f && !b"()<>@,;:\\\"/[]?=".contains(&b))
     };
     (token(t) && token(s)).then_some((t, s))
 }
@@ -380,7 +379,10 @@ mod tests {
             String::from_utf8_lossy(&part.content.subtype).to_lowercase()
         );
         match &part.kind {
-            Kind::Leaf => format!("{name}={:?}", String::from_utf8_lossy(&raw[part.body.clone()])),
+            Kind::Leaf => format!(
+                "{name}={:?}",
+                String::from_utf8_lossy(&raw[part.body.clone()])
+            ),
             Kind::Multipart(children) => format!(
                 "{name}[{}]",
                 children

@@ -286,7 +286,10 @@ fn write_partial_data(
     } else {
         // A literal may not carry NUL, and BODY[] has no literal8 form (RFC 3516 keeps
         // that for BINARY[]): NUL goes out as 0x80, as Dovecot does, keeping the size.
-        let masked: Vec<u8> = data.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect();
+        let masked: Vec<u8> = data
+            .iter()
+            .map(|&b| if b == 0 { 0x80 } else { b })
+            .collect();
         wire::literal(out, &masked);
     }
 }

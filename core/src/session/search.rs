@@ -165,17 +165,10 @@ impl Search<'_> {
     }
 
     /// Runs `f` with the prepared needle of the content-search `key` (string `value`).
-    fn with_needle<R>(
-        &self,
-        key: &SearchKey<'_>,
-        value: &[u8],
-        f: impl FnOnce(&Needle) -> R,
-    ) -> R {
+    fn with_needle<R>(&self, key: &SearchKey<'_>, value: &[u8], f: impl FnOnce(&Needle) -> R) -> R {
         let address = key as *const SearchKey<'_> as usize;
         let mut needles = self.needles.borrow_mut();
-        let needle = needles
-            .entry(address)
-            .or_insert_with(|| Needle::new(value));
+        let needle = needles.entry(address).or_insert_with(|| Needle::new(value));
         f(needle)
     }
 
