@@ -9,9 +9,14 @@
 //! runs, served from the per-message caches. The workload comes from
 //! `ephemail_tests::mime_corpus::bench_messages`, shared with the loopback benchmark.
 
+use std::alloc::System;
 use std::time::{Duration, Instant};
 
 use ephemail_tests::mime_corpus::{bench_messages, fetch_bytes, server_with};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const MESSAGES: usize = 2_000;
 const RUNS: usize = 15;
@@ -40,7 +45,10 @@ fn main() {
         ),
         ("SEARCH TEXT", "b1 SEARCH TEXT zanzibar", "* SEARCH 1 8 15"),
     ];
-    println!("{:<36} {:>10} {:>10} {:>10}", "", "cold", "warm", "bytes");
+    println!(
+        "{:<36} {:>10} {:>10} {:>10} {:>12}",
+        "", "cold", "warm", "bytes", "warm allocs"
+    );
     for (label, command, expect) in cases {
         let start = Instant::now();
         let first = fetch_bytes(&mut t, c, command);
@@ -61,11 +69,15 @@ fn main() {
             })
             .collect();
         times.sort();
+        let region = Region::new(GLOBAL);
+        fetch_bytes(&mut t, c, command);
+        let allocations = region.change().allocations;
         println!(
-            "{label:<36} {:>8.2}ms {:>8.2}ms {:>10}",
+            "{label:<36} {:>8.2}ms {:>8.2}ms {:>10} {:>12}",
             cold.as_secs_f64() * 1e3,
             times[RUNS / 2].as_secs_f64() * 1e3,
-            first.len()
+            first.len(),
+            allocations
         );
     }
     println!("\nTargets (warm): <= 20 / <= 10 / <= 1.5 / <= 12 ms");

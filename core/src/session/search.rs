@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use imap_codec::imap_types::core::Charset;
 use imap_codec::imap_types::search::SearchKey;
@@ -85,8 +86,8 @@ impl Session {
             None => {
                 let mut line = String::from("SEARCH");
                 for v in &values {
-                    line.push(' ');
-                    line.push_str(&v.to_string());
+                    // Infallible for a String; no temporary String per number.
+                    let _ = write!(line, " {v}");
                 }
                 ctx.untagged(&line);
             }
@@ -141,9 +142,9 @@ struct Search<'a> {
     /// Sequence-set keys resolved to view positions once per command, not per message,
     /// keyed by the key's address in the parsed command.
     resolved: RefCell<HashMap<usize, Vec<usize>>>,
-    /// Content-search strings prepared (lower-cased) once per command, keyed like
-    /// `resolved`, so that matching a message allocates nothing.
-    needles: RefCell<HashMap<usize, Needle>>,
+    /// Content-search strings and header field names, prepared (lower-cased) once per
+    /// command and keyed like `resolved`, so that matching a message allocates nothing.
+    needles: RefCell<HashMap<usize, (Box<str>, Needle)>>,
 }
 
 impl Search<'_> {
@@ -164,18 +165,28 @@ impl Search<'_> {
             .is_ok())
     }
 
-    /// Runs `f` with the prepared needle of the content-search `key` (string `value`).
-    fn with_needle<R>(&self, key: &SearchKey<'_>, value: &[u8], f: impl FnOnce(&Needle) -> R) -> R {
+    /// Runs `f` with the prepared (lower-cased) `field` name and `value` needle of the
+    /// content-search `key`.
+    fn with_needle<R>(
+        &self,
+        key: &SearchKey<'_>,
+        field: &[u8],
+        value: &[u8],
+        f: impl FnOnce(&str, &Needle) -> R,
+    ) -> R {
         let address = key as *const SearchKey<'_> as usize;
         let mut needles = self.needles.borrow_mut();
-        let needle = needles.entry(address).or_insert_with(|| Needle::new(value));
-        f(needle)
+        let (field, needle) = needles.entry(address).or_insert_with(|| {
+            let field = String::from_utf8_lossy(field).to_lowercase();
+            (field.into(), Needle::new(value))
+        });
+        f(field, needle)
     }
 
-    /// FROM, TO, CC, BCC, SUBJECT and HEADER: `field` is the lower-cased field name.
-    fn header(&self, key: &SearchKey<'_>, message: &Message, field: &str, value: &[u8]) -> bool {
+    /// FROM, TO, CC, BCC, SUBJECT and HEADER: a field called `field` contains `value`.
+    fn header(&self, key: &SearchKey<'_>, message: &Message, field: &[u8], value: &[u8]) -> bool {
         let raw = message.body().bytes();
-        self.with_needle(key, value, |needle| {
+        self.with_needle(key, field, value, |field, needle| {
             message.body().mime().header_contains(raw, field, needle)
         })
     }
@@ -242,19 +253,18 @@ impl Search<'_> {
             SearchKey::Older(seconds) => {
                 self.now.millis_since(message.internal_date()) > i64::from(seconds.get()) * 1000
             }
-            SearchKey::From(s) => self.header(key, message, "from", s.as_ref()),
-            SearchKey::To(s) => self.header(key, message, "to", s.as_ref()),
-            SearchKey::Cc(s) => self.header(key, message, "cc", s.as_ref()),
-            SearchKey::Bcc(s) => self.header(key, message, "bcc", s.as_ref()),
-            SearchKey::Subject(s) => self.header(key, message, "subject", s.as_ref()),
+            SearchKey::From(s) => self.header(key, message, b"from", s.as_ref()),
+            SearchKey::To(s) => self.header(key, message, b"to", s.as_ref()),
+            SearchKey::Cc(s) => self.header(key, message, b"cc", s.as_ref()),
+            SearchKey::Bcc(s) => self.header(key, message, b"bcc", s.as_ref()),
+            SearchKey::Subject(s) => self.header(key, message, b"subject", s.as_ref()),
             SearchKey::Header(name, value) => {
-                let name = String::from_utf8_lossy(name.as_ref()).to_lowercase();
-                self.header(key, message, &name, value.as_ref())
+                self.header(key, message, name.as_ref(), value.as_ref())
             }
-            SearchKey::Body(s) => self.with_needle(key, s.as_ref(), |needle| {
+            SearchKey::Body(s) => self.with_needle(key, b"", s.as_ref(), |_, needle| {
                 message.body().mime().body_contains(raw, needle)
             }),
-            SearchKey::Text(s) => self.with_needle(key, s.as_ref(), |needle| {
+            SearchKey::Text(s) => self.with_needle(key, b"", s.as_ref(), |_, needle| {
                 message.body().mime().text_contains(raw, needle)
             }),
             SearchKey::ModSequence { .. } => false,
