@@ -122,6 +122,18 @@ fn params(out: &mut Vec<u8>, params: &[(Vec<u8>, Vec<u8>)]) {
     out.push(b')');
 }
 
+/// A string in upper case; written in place when it can be a quoted string.
 fn upper_string(out: &mut Vec<u8>, s: &[u8]) {
-    write_nstring(out, Some(&s.to_ascii_uppercase()));
+    if s.len() <= 1024 && s.iter().all(|&b| crate::wire::is_quotable(b)) {
+        out.push(b'"');
+        for &b in s {
+            if b == b'"' || b == b'\\' {
+                out.push(b'\\');
+            }
+            out.push(b.to_ascii_uppercase());
+        }
+        out.push(b'"');
+    } else {
+        write_nstring(out, Some(&s.to_ascii_uppercase()));
+    }
 }

@@ -19,6 +19,7 @@
 //!   address must never have a NIL host, even when the header lacks a domain.
 //! - When a header field occurs more than once, the first occurrence is used.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::mime::header::{self, unfold, Lexer};
@@ -121,37 +122,34 @@ fn write_address_list(out: &mut Vec<u8>, list: &[Address]) {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
+enum Token<'a> {
     /// An atom (dots included, so `John Q. Public` and `a.b` stay whole).
-    Atom(Vec<u8>),
-    /// A quoted string: its unescaped content.
-    Quoted(Vec<u8>),
+    Atom(&'a [u8]),
+    /// A quoted string: its unescaped content (borrowed when nothing was escaped).
+    Quoted(Cow<'a, [u8]>),
     /// A comment's text.
-    Comment(Vec<u8>),
+    Comment(&'a [u8]),
     /// A domain literal `[…]`, as written.
-    Literal(Vec<u8>),
+    Literal(&'a [u8]),
     /// One of `< > @ , : ;`.
     Special(u8),
 }
 
-fn tokenize(value: &[u8]) -> Vec<Token> {
+fn tokenize(value: &[u8]) -> Vec<Token<'_>> {
     let mut lexer = Lexer { s: value, pos: 0 };
     let mut tokens = Vec::new();
     while let Some(b) = lexer.peek() {
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => lexer.pos += 1,
-            b'(' => {
-                let text = lexer.skip_comment().to_vec();
-                tokens.push(Token::Comment(text));
-            }
-            b'"' => tokens.push(Token::Quoted(lexer.quoted())),
+            b'(' => tokens.push(Token::Comment(lexer.skip_comment())),
+            b'"' => tokens.push(Token::Quoted(quoted(&mut lexer))),
             b'[' => {
                 let start = lexer.pos;
                 match memchr::memchr(b']', &value[start..]) {
                     Some(i) => lexer.pos = start + i + 1,
                     None => lexer.pos = value.len(),
                 }
-                tokens.push(Token::Literal(value[start..lexer.pos].to_vec()));
+                tokens.push(Token::Literal(&value[start..lexer.pos]));
             }
             b'<' | b'>' | b'@' | b',' | b':' | b';' => {
                 lexer.pos += 1;
@@ -166,11 +164,26 @@ fn tokenize(value: &[u8]) -> Vec<Token> {
                     }
                     lexer.pos += 1;
                 }
-                tokens.push(Token::Atom(value[start..lexer.pos].to_vec()));
+                tokens.push(Token::Atom(&value[start..lexer.pos]));
             }
         }
     }
     tokens
+}
+
+/// A quoted string at the lexer's `"`, borrowed when it holds no escape or line end.
+fn quoted<'a>(lexer: &mut Lexer<'a>) -> Cow<'a, [u8]> {
+    let start = lexer.pos + 1;
+    let special = lexer.s[start..]
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n'));
+    match special {
+        Some(len) if lexer.s[start + len] == b'"' => {
+            lexer.pos = start + len + 1;
+            Cow::Borrowed(&lexer.s[start..start + len])
+        }
+        _ => Cow::Owned(lexer.quoted()),
+    }
 }
 
 /// Parses an address-list header value (RFC 5322 §3.4) into address structures with
@@ -181,19 +194,20 @@ pub(crate) fn address_list(value: Option<&[u8]>) -> Vec<Address> {
     };
     let tokens = tokenize(value);
     let mut out = Vec::new();
-    let mut pending: Vec<Token> = Vec::new();
+    // Tokens since the last separator are `tokens[pending..i]`.
+    let mut pending = 0;
     let mut in_group = false;
     let mut i = 0;
     while i < tokens.len() {
         match &tokens[i] {
-            Token::Special(b':') if !in_group && !pending.iter().any(is_at) => {
+            Token::Special(b':') if !in_group && !tokens[pending..i].iter().any(is_at) => {
                 out.push(Address {
                     name: None,
                     adl: None,
-                    mailbox: Some(phrase(&pending).unwrap_or_default()),
+                    mailbox: Some(phrase(&tokens[pending..i]).unwrap_or_default()),
                     host: None,
                 });
-                pending.clear();
+                pending = i + 1;
                 in_group = true;
             }
             Token::Special(b'<') => {
@@ -201,40 +215,40 @@ pub(crate) fn address_list(value: Option<&[u8]>) -> Vec<Address> {
                     .iter()
                     .position(|t| *t == Token::Special(b'>'))
                     .map_or(tokens.len(), |p| i + p);
-                let name = phrase(&pending);
-                pending.clear();
+                let name = phrase(&tokens[pending..i]);
                 out.extend(angle_address(name, &tokens[i + 1..close]));
-                i = close; // the `>`; what follows up to `,` is ignored
+                i = close; // the `>`; what follows up to `,` or `;` is ignored
                 while i + 1 < tokens.len()
                     && !matches!(tokens[i + 1], Token::Special(b',') | Token::Special(b';'))
                 {
                     i += 1;
                 }
+                pending = i + 1;
             }
             Token::Special(b',') => {
-                out.extend(bare_address(&pending));
-                pending.clear();
+                out.extend(bare_address(&tokens[pending..i]));
+                pending = i + 1;
             }
             Token::Special(b';') => {
-                out.extend(bare_address(&pending));
-                pending.clear();
+                out.extend(bare_address(&tokens[pending..i]));
+                pending = i + 1;
                 if in_group {
                     out.push(group_end());
                     in_group = false;
                 }
             }
-            token => pending.push(token.clone()),
+            _ => {}
         }
         i += 1;
     }
-    out.extend(bare_address(&pending));
+    out.extend(bare_address(&tokens[pending.min(tokens.len())..]));
     if in_group {
         out.push(group_end());
     }
     out
 }
 
-fn is_at(token: &Token) -> bool {
+fn is_at(token: &Token<'_>) -> bool {
     *token == Token::Special(b'@')
 }
 
@@ -248,11 +262,12 @@ fn group_end() -> Address {
 }
 
 /// The display-name phrase: words (atoms and quoted strings) joined by one space.
-fn phrase(tokens: &[Token]) -> Option<Vec<u8>> {
+fn phrase(tokens: &[Token<'_>]) -> Option<Vec<u8>> {
     let mut out: Vec<u8> = Vec::new();
     for token in tokens {
-        let word = match token {
-            Token::Atom(w) | Token::Quoted(w) | Token::Literal(w) => w,
+        let word: &[u8] = match token {
+            Token::Atom(w) | Token::Literal(w) => w,
+            Token::Quoted(w) => w,
             Token::Special(b) => {
                 out.push(*b);
                 continue;
@@ -269,7 +284,7 @@ fn phrase(tokens: &[Token]) -> Option<Vec<u8>> {
 
 /// An address given as `addr-spec` alone, optionally with a comment: the old
 /// `user@host (Real Name)` form, whose comment serves as the name, as clients expect.
-fn bare_address(tokens: &[Token]) -> Option<Address> {
+fn bare_address(tokens: &[Token<'_>]) -> Option<Address> {
     if tokens.iter().all(|t| matches!(t, Token::Comment(_))) {
         return None;
     }
@@ -277,12 +292,7 @@ fn bare_address(tokens: &[Token]) -> Option<Address> {
         Token::Comment(c) if !c.is_empty() => Some(unfold(c)),
         _ => None,
     });
-    let words: Vec<Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t, Token::Comment(_)))
-        .cloned()
-        .collect();
-    let (mailbox, host) = addr_spec(&words);
+    let (mailbox, host) = addr_spec(tokens);
     Some(Address {
         name,
         adl: None,
@@ -291,16 +301,15 @@ fn bare_address(tokens: &[Token]) -> Option<Address> {
     })
 }
 
-/// `[route] addr-spec` inside angle brackets.
-fn angle_address(name: Option<Vec<u8>>, inner: &[Token]) -> Option<Address> {
-    let inner: Vec<Token> = inner
+/// `[route] addr-spec` inside angle brackets (comments anywhere are ignored).
+fn angle_address(name: Option<Vec<u8>>, inner: &[Token<'_>]) -> Option<Address> {
+    let starts_with_at = inner
         .iter()
-        .filter(|t| !matches!(t, Token::Comment(_)))
-        .cloned()
-        .collect();
+        .find(|t| !matches!(t, Token::Comment(_)))
+        .is_some_and(is_at);
     // obs-route: "@a,@b:" before the addr-spec.
     let (adl, spec) = match inner.iter().position(|t| *t == Token::Special(b':')) {
-        Some(colon) if inner.first().is_some_and(is_at) => {
+        Some(colon) if starts_with_at => {
             let mut route = Vec::new();
             for token in &inner[..colon] {
                 match token {
@@ -311,7 +320,7 @@ fn angle_address(name: Option<Vec<u8>>, inner: &[Token]) -> Option<Address> {
             }
             (Some(route), &inner[colon + 1..])
         }
-        _ => (None, &inner[..]),
+        _ => (None, inner),
     };
     let (mailbox, host) = addr_spec(spec);
     if mailbox.is_none() && host.is_none() && name.is_none() {
@@ -325,17 +334,20 @@ fn angle_address(name: Option<Vec<u8>>, inner: &[Token]) -> Option<Address> {
     })
 }
 
-/// `local-part "@" domain`: a quoted local part keeps its quotes, so that
-/// `mailbox@host` is again a valid address.
-fn addr_spec(tokens: &[Token]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+/// `local-part "@" domain` (comments ignored): a quoted local part keeps its quotes, so
+/// that `mailbox@host` is again a valid address.
+fn addr_spec(tokens: &[Token<'_>]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
     let at = tokens.iter().rposition(is_at);
     let (local, domain) = match at {
         Some(at) => (&tokens[..at], Some(&tokens[at + 1..])),
         None => (tokens, None),
     };
-    let join = |tokens: &[Token], quote: bool, space: bool| {
+    let join = |tokens: &[Token<'_>], quote: bool, space: bool| {
         let mut out = Vec::new();
         for token in tokens {
+            if matches!(token, Token::Comment(_)) {
+                continue;
+            }
             if space && !out.is_empty() {
                 out.push(b' ');
             }
@@ -343,7 +355,7 @@ fn addr_spec(tokens: &[Token]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
                 Token::Atom(w) | Token::Literal(w) => out.extend_from_slice(w),
                 Token::Quoted(w) if quote => {
                     out.push(b'"');
-                    for &b in w {
+                    for &b in w.iter() {
                         if b == b'"' || b == b'\\' {
                             out.push(b'\\');
                         }

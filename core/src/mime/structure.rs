@@ -231,8 +231,21 @@ fn read_content(raw: &[u8], header: Range<usize>, default: DefaultType) -> Conte
             continue;
         }
         let value = &raw[field.value.clone()];
-        match name[8..].to_ascii_lowercase().as_slice() {
-            b"type" if !have_type => {
+        let suffix = &name[8..];
+        let known = [
+            "type",
+            "id",
+            "description",
+            "transfer-encoding",
+            "md5",
+            "disposition",
+            "language",
+            "location",
+        ]
+        .into_iter()
+        .find(|known| suffix.eq_ignore_ascii_case(known.as_bytes()));
+        match known.unwrap_or_default() {
+            "type" if !have_type => {
                 have_type = true;
                 let parsed = structured(value);
                 if let Some((t, s)) = split_type(&parsed.value) {
@@ -241,11 +254,11 @@ fn read_content(raw: &[u8], header: Range<usize>, default: DefaultType) -> Conte
                     content.params = parsed.params;
                 }
             }
-            b"id" if content.id.is_none() => content.id = Some(unfold(value)),
-            b"description" if content.description.is_none() => {
+            "id" if content.id.is_none() => content.id = Some(unfold(value)),
+            "description" if content.description.is_none() => {
                 content.description = Some(unfold(value))
             }
-            b"transfer-encoding" if content.encoding.is_none() => {
+            "transfer-encoding" if content.encoding.is_none() => {
                 let token = unfold(value);
                 let token: Vec<u8> = token
                     .split(|&b| b == b'(' || b == b' ' || b == b'\t')
@@ -256,14 +269,14 @@ fn read_content(raw: &[u8], header: Range<usize>, default: DefaultType) -> Conte
                     content.encoding = Some(token);
                 }
             }
-            b"md5" if content.md5.is_none() => content.md5 = Some(unfold(value)),
-            b"disposition" if content.disposition.is_none() => {
+            "md5" if content.md5.is_none() => content.md5 = Some(unfold(value)),
+            "disposition" if content.disposition.is_none() => {
                 let parsed = structured(value);
                 if !parsed.value.is_empty() {
                     content.disposition = Some(parsed);
                 }
             }
-            b"language" if content.language.is_empty() => {
+            "language" if content.language.is_empty() => {
                 content.language = unfold(value)
                     .split(|&b| b == b',')
                     .map(|tag| {
@@ -275,7 +288,7 @@ fn read_content(raw: &[u8], header: Range<usize>, default: DefaultType) -> Conte
                     .filter(|tag| !tag.is_empty())
                     .collect();
             }
-            b"location" if content.location.is_none() => {
+            "location" if content.location.is_none() => {
                 content.location = Some(
                     unfold(value)
                         .into_iter()
