@@ -26,10 +26,12 @@ pub(crate) struct Field {
 /// A block that starts with an empty line is just that line: a part without header
 /// fields, whose body begins on the next line.
 ///
-/// A block whose first line is not a header field (no `name:` of RFC 5322 `ftext`) has
-/// no header at all: the part is all body. That is the best reading of a part that
-/// starts straight with text, which broken mailers produce.
-pub(crate) fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
+/// With `part_of_multipart`, a block whose first line is not a header field (no `name:`
+/// of RFC 5322 `ftext`) has no header at all: the part is all body, which is the best
+/// reading of a body part that starts straight with text, as broken mailers write.
+/// A message (top level or encapsulated) always starts with its header, so there such
+/// a line (an mbox `From ` line, say) is just skipped as a non-field.
+pub(crate) fn header_end(raw: &[u8], start: usize, end: usize, part_of_multipart: bool) -> usize {
     let block = &raw[start..end];
     if block.starts_with(b"\r\n") {
         return start + 2;
@@ -37,7 +39,7 @@ pub(crate) fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
     if block.starts_with(b"\n") {
         return start + 1;
     }
-    if !starts_with_field(block) {
+    if part_of_multipart && !starts_with_field(block) {
         return start;
     }
     let mut from = 0;
@@ -345,19 +347,23 @@ mod tests {
 
     #[test]
     fn header_end_forms() {
-        assert_eq!(header_end(b"A: b\r\n\r\nbody", 0, 12), 8);
-        assert_eq!(header_end(b"A: b\n\nbody", 0, 10), 6);
-        assert_eq!(header_end(b"\r\nbody", 0, 6), 2);
-        assert_eq!(header_end(b"A: b\r\n", 0, 6), 6);
-        assert_eq!(header_end(b"A: b", 0, 4), 4);
-        assert_eq!(header_end(b"no header here\r\n\r\nx", 0, 19), 0);
-        assert_eq!(header_end(b" folded: no\r\n\r\n", 0, 15), 0);
+        assert_eq!(header_end(b"A: b\r\n\r\nbody", 0, 12, true), 8);
+        assert_eq!(header_end(b"A: b\n\nbody", 0, 10, true), 6);
+        assert_eq!(header_end(b"\r\nbody", 0, 6, true), 2);
+        assert_eq!(header_end(b"A: b\r\n", 0, 6, true), 6);
+        assert_eq!(header_end(b"A: b", 0, 4, true), 4);
+        assert_eq!(header_end(b"no header here\r\n\r\nx", 0, 19, true), 0);
+        assert_eq!(header_end(b" folded: no\r\n\r\n", 0, 15, true), 0);
+        assert_eq!(
+            header_end(b"From a@b Mon 10:00\r\nX: y\r\n\r\nz", 0, 29, false),
+            28
+        );
     }
 
     #[test]
     fn fields_fold_and_skip_junk() {
         let raw = b"Subject: a\r\n b\r\njunk line\r\nTo : x\r\n\r\nbody";
-        let end = header_end(raw, 0, raw.len());
+        let end = header_end(raw, 0, raw.len(), false);
         let found: Vec<(String, String)> = fields(raw, 0..end)
             .map(|f| {
                 (

@@ -10,6 +10,11 @@
 //!   as `text/plain` (RFC 2045 §5.2: the default "be assumed when a syntactically
 //!   invalid Content-Type header field is encountered"). A missing close delimiter ends
 //!   the last part at the end of the enclosing body.
+//! - A message/rfc822 part is read as a message whatever its Content-Transfer-Encoding
+//!   claims (RFC 2046 §5.2.1: "No encoding other than "7bit", "8bit", or "binary" is
+//!   permitted"); a wrongly encoded one has no recognisable header, so its envelope is
+//!   all NIL, which every client copes with.
+//! - A body part whose first line is not a header field has no header: it is all body.
 //! - Nesting is bounded. imap-codec, which must parse everything we emit, accepts at most
 //!   [`MAX_DEPTH`] composite levels (multipart or message/rfc822) above a leaf, so a
 //!   composite part deeper than that is described as an opaque
@@ -131,7 +136,7 @@ enum DefaultType {
 /// Parses the message `raw` into its part tree.
 pub(crate) fn parse(raw: &[u8]) -> Part {
     let mut budget = MAX_PARTS;
-    parse_part(raw, 0..raw.len(), 0, DefaultType::Text, &mut budget)
+    parse_part(raw, 0..raw.len(), 0, DefaultType::Text, &mut budget, false)
 }
 
 fn parse_part(
@@ -140,8 +145,9 @@ fn parse_part(
     depth: usize,
     default: DefaultType,
     budget: &mut usize,
+    in_multipart: bool,
 ) -> Part {
-    let header_end = header::header_end(raw, range.start, range.end);
+    let header_end = header::header_end(raw, range.start, range.end, in_multipart);
     let header = range.start..header_end;
     let body = header_end..range.end;
     let mut content = read_content(raw, header.clone(), default);
@@ -169,7 +175,14 @@ fn parse_part(
                     break;
                 }
                 *budget -= 1;
-                children.push(parse_part(raw, child, depth + 1, child_default, budget));
+                children.push(parse_part(
+                    raw,
+                    child,
+                    depth + 1,
+                    child_default,
+                    budget,
+                    true,
+                ));
             }
             Kind::Multipart(children)
         }
@@ -181,6 +194,7 @@ fn parse_part(
             depth + 1,
             DefaultType::Text,
             budget,
+            false,
         )))
     } else {
         Kind::Leaf
