@@ -22,11 +22,27 @@ const RUNS: usize = 5;
 
 fn main() {
     let set = FixtureSet::from_store(&build_store());
-    let bytes: usize = set.users.iter().flat_map(|u| &u.mailboxes).flat_map(|m| &m.messages).map(|m| m.body.len()).sum();
-    println!("{MESSAGES} messages, {:.1} MB of message bytes, best of {RUNS} runs\n", bytes as f64 / 1e6);
-    println!("{:<28} {:>12} {:>14} {:>12}", "format", "parse (ms)", "load (ms)", "messages/s");
-    let toml = fixtures::declarative::export(&set, &DeclarativeExport::inline(DeclarativeSyntax::Toml)).unwrap();
-    let json = fixtures::declarative::export(&set, &DeclarativeExport::inline(DeclarativeSyntax::Json)).unwrap();
+    let bytes: usize = set
+        .users
+        .iter()
+        .flat_map(|u| &u.mailboxes)
+        .flat_map(|m| &m.messages)
+        .map(|m| m.body.len())
+        .sum();
+    println!(
+        "{MESSAGES} messages, {:.1} MB of message bytes, best of {RUNS} runs\n",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "{:<28} {:>12} {:>14} {:>12}",
+        "format", "parse (ms)", "load (ms)", "messages/s"
+    );
+    let toml =
+        fixtures::declarative::export(&set, &DeclarativeExport::inline(DeclarativeSyntax::Toml))
+            .unwrap();
+    let json =
+        fixtures::declarative::export(&set, &DeclarativeExport::inline(DeclarativeSyntax::Json))
+            .unwrap();
     let cases: Vec<(&str, Vec<FixtureFile>)> = vec![
         ("mbox (mboxrd)", mbox::export(&set)),
         ("Maildir++", maildir::export(&set).unwrap()),
@@ -65,9 +81,22 @@ fn build_store() -> MailStore {
         store.add_user(user, "password").unwrap();
         store.create_mailbox(user, "Work/Reports").unwrap();
     }
-    let mailboxes = [("alice", "INBOX"), ("alice", "Archive"), ("alice", "Work/Reports"), ("bob", "INBOX"), ("bob", "Sent")];
-    let flag_sets = [&["\\Seen"][..], &[], &["\\Seen", "\\Answered"], &["\\Seen", "\\Flagged", "Work"], &["$Forwarded"]];
-    let paragraph = "The quick brown fox jumps over the lazy dog, and the lazy dog lets it happen.\r\n";
+    let mailboxes = [
+        ("alice", "INBOX"),
+        ("alice", "Archive"),
+        ("alice", "Work/Reports"),
+        ("bob", "INBOX"),
+        ("bob", "Sent"),
+    ];
+    let flag_sets = [
+        &["\\Seen"][..],
+        &[],
+        &["\\Seen", "\\Answered"],
+        &["\\Seen", "\\Flagged", "Work"],
+        &["$Forwarded"],
+    ];
+    let paragraph =
+        "The quick brown fox jumps over the lazy dog, and the lazy dog lets it happen.\r\n";
     for n in 0..MESSAGES {
         let mut body = format!(
             "Date: Mon, 03 Mar 2025 09:{:02}:{:02} +0000\r\nFrom: Sender {n} <sender{n}@example.org>\r\nTo: alice@example.org\r\n\
@@ -86,7 +115,13 @@ fn build_store() -> MailStore {
         let (user, mailbox) = mailboxes[n % mailboxes.len()];
         let flags = Flags::parse(flag_sets[n % flag_sets.len()].iter().copied()).unwrap();
         store
-            .deliver(user, mailbox, body.into_bytes(), flags, Timestamp::from_unix_secs(1_740_992_400 + n as i64))
+            .deliver(
+                user,
+                mailbox,
+                body.into_bytes(),
+                flags,
+                Timestamp::from_unix_secs(1_740_992_400 + n as i64),
+            )
             .unwrap();
     }
     store

@@ -10,15 +10,23 @@ use ephemail_tests::TestServer;
 use fixtures_support::demo_store;
 
 fn demo_text() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(gen_demo::DEMO_PATH);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(gen_demo::DEMO_PATH);
     std::fs::read_to_string(path).expect("demo set committed")
 }
 
 #[test]
 fn committed_demo_is_what_the_generator_makes() {
     // Fails when the generator changed without `cargo run -p ephemail-tests --example gen_demo`.
-    assert!(demo_text() == gen_demo::demo_toml(), "fixtures/demo/demo.toml is stale");
-    assert!(gen_demo::demo_toml() == gen_demo::demo_toml(), "generator is not deterministic");
+    assert!(
+        demo_text() == gen_demo::demo_toml(),
+        "fixtures/demo/demo.toml is stale"
+    );
+    assert!(
+        gen_demo::demo_toml() == gen_demo::demo_toml(),
+        "generator is not deterministic"
+    );
 }
 
 #[test]
@@ -27,7 +35,7 @@ fn demo_is_small_enough_to_embed() {
     assert!(size < 300_000, "demo set is {size} bytes");
 }
 
-fn bodies<'a>(store: &'a MailStore, user: &str, mailbox: &str) -> Vec<String> {
+fn bodies(store: &MailStore, user: &str, mailbox: &str) -> Vec<String> {
     store
         .mailbox_by_name(user, mailbox)
         .unwrap_or_else(|| panic!("{user} has {mailbox}"))
@@ -53,12 +61,27 @@ fn demo_has_what_a_demo_needs() {
     assert!(count("Content-Disposition: attachment") >= 4, "attachments");
     assert!(count("\r\nSubject: =?UTF-8?B?") >= 5, "non-ASCII subjects");
     assert!(count("\r\nFrom: =?UTF-8?B?") >= 5, "non-ASCII names");
-    assert!(inbox.messages().iter().any(|m| m.size() > 100_000), "a large message");
-    let with = |flag: SystemFlag| inbox.messages().iter().filter(|m| m.flags().contains(flag)).count();
-    assert!(with(SystemFlag::Seen) > 10 && with(SystemFlag::Seen) < inbox.len(), "seen and unseen");
+    assert!(
+        inbox.messages().iter().any(|m| m.size() > 100_000),
+        "a large message"
+    );
+    let with = |flag: SystemFlag| {
+        inbox
+            .messages()
+            .iter()
+            .filter(|m| m.flags().contains(flag))
+            .count()
+    };
+    assert!(
+        with(SystemFlag::Seen) > 10 && with(SystemFlag::Seen) < inbox.len(),
+        "seen and unseen"
+    );
     assert!(with(SystemFlag::Flagged) >= 3, "flagged");
     assert!(with(SystemFlag::Answered) >= 5, "answered");
-    assert!(texts.iter().all(|t| !t.replace("\r\n", "").contains('\n')), "CRLF only");
+    assert!(
+        texts.iter().all(|t| !t.replace("\r\n", "").contains('\n')),
+        "CRLF only"
+    );
 
     for (name, special) in [
         ("Sent", SpecialUse::Sent),
@@ -73,8 +96,20 @@ fn demo_has_what_a_demo_needs() {
         }
     }
     assert!(!store.mailbox_by_name("alice", "Sent").unwrap().is_empty());
-    assert!(store.mailbox_by_name("alice", "Drafts").unwrap().messages().iter().all(|m| m.flags().contains(SystemFlag::Draft)));
-    assert!(store.mailbox_by_name("alice", "Projects/Website/Design").unwrap().len() >= 2, "nested tree");
+    assert!(store
+        .mailbox_by_name("alice", "Drafts")
+        .unwrap()
+        .messages()
+        .iter()
+        .all(|m| m.flags().contains(SystemFlag::Draft)));
+    assert!(
+        store
+            .mailbox_by_name("alice", "Projects/Website/Design")
+            .unwrap()
+            .len()
+            >= 2,
+        "nested tree"
+    );
     assert!(!store.mailbox_by_name("bob", "INBOX").unwrap().is_empty());
 }
 
@@ -87,9 +122,15 @@ fn demo_serves_over_imap() {
     assert!(out.contains("\\Sent) \"/\" Sent\r\n"), "{out}");
     assert!(out.contains("\"/\" Projects/Website/Design\r\n"), "{out}");
     let out = t.command(c, "s1 SELECT INBOX");
-    assert!(out.contains(" EXISTS\r\n") && out.contains("s1 OK [READ-WRITE]"), "{out}");
+    assert!(
+        out.contains(" EXISTS\r\n") && out.contains("s1 OK [READ-WRITE]"),
+        "{out}"
+    );
     let out = t.command(c, "f1 FETCH 1 (BODY.PEEK[HEADER])");
-    assert!(out.contains("=?UTF-8?B?UXVhcnRlcmx5IHBsYW5uaW5nIOKAlCBhZ2VuZGEgZm9yIFEy?="), "{out}");
+    assert!(
+        out.contains("=?UTF-8?B?UXVhcnRlcmx5IHBsYW5uaW5nIOKAlCBhZ2VuZGEgZm9yIFEy?="),
+        "{out}"
+    );
     let out = t.command(c, "f2 SEARCH UNSEEN");
     assert!(out.contains("* SEARCH "), "{out}");
 }

@@ -13,8 +13,14 @@ fn error(files: &[FixtureFile]) -> String {
         Ok(set) => {
             let mut store = seeded();
             let before = snapshot(&store);
-            let e = set.apply(&mut store).expect_err("the fixture should be refused");
-            assert_eq!(snapshot(&store), before, "a refused fixture changed the store");
+            let e = set
+                .apply(&mut store)
+                .expect_err("the fixture should be refused");
+            assert_eq!(
+                snapshot(&store),
+                before,
+                "a refused fixture changed the store"
+            );
             e.to_string()
         }
         Err(e) => e.to_string(),
@@ -50,7 +56,10 @@ fn toml_syntax_error_names_line_and_column() {
 
 #[test]
 fn json_syntax_error_names_line_and_column() {
-    let e = one("f.json", "{\n  \"users\": [\n    { \"name\": \"a\", }\n  ]\n}\n");
+    let e = one(
+        "f.json",
+        "{\n  \"users\": [\n    { \"name\": \"a\", }\n  ]\n}\n",
+    );
     assert_eq!(e, "f.json:3:20: trailing comma");
 }
 
@@ -60,7 +69,10 @@ fn misspelt_field_is_an_error_not_a_default() {
         "f.toml",
         &format!("[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"INBOX\"\n[[users.mailboxes.messages]]\nflag = [\"\\\\Seen\"]\n{MESSAGE}\n"),
     );
-    assert!(e.starts_with("f.toml:6:1: unknown field `flag`, expected one of"), "{e}");
+    assert!(
+        e.starts_with("f.toml:6:1: unknown field `flag`, expected one of"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -70,7 +82,9 @@ fn unknown_flag_names_its_field() {
         &format!("[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"INBOX\"\n[[users.mailboxes.messages]]\nflags = [\"\\\\Seen\", \"\\\\Recent\"]\n{MESSAGE}\n"),
     );
     assert!(
-        e.starts_with("f.toml: field users[0].mailboxes[0].messages[0].flags[1]: invalid flag \"\\\\Recent\""),
+        e.starts_with(
+            "f.toml: field users[0].mailboxes[0].messages[0].flags[1]: invalid flag \"\\\\Recent\""
+        ),
         "{e}"
     );
     let e = one(
@@ -103,9 +117,15 @@ fn message_needs_exactly_one_source() {
         "f.toml",
         &format!("[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"INBOX\"\n[[users.mailboxes.messages]]\npath = \"m.eml\"\n{MESSAGE}\n"),
     );
-    assert!(two.ends_with("a message needs exactly one of raw, raw_base64 and path"), "{two}");
+    assert!(
+        two.ends_with("a message needs exactly one of raw, raw_base64 and path"),
+        "{two}"
+    );
     let bad = one("f.toml", "[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"INBOX\"\n[[users.mailboxes.messages]]\nraw_base64 = \"@@@\"\n");
-    assert!(bad.starts_with("f.toml: field users[0].mailboxes[0].messages[0].raw_base64: bad base64"), "{bad}");
+    assert!(
+        bad.starts_with("f.toml: field users[0].mailboxes[0].messages[0].raw_base64: bad base64"),
+        "{bad}"
+    );
 }
 
 #[test]
@@ -124,16 +144,28 @@ fn missing_or_escaping_message_file() {
 
 #[test]
 fn duplicates_and_bad_names() {
-    let users = one("f.toml", "[[users]]\nname = \"a\"\n[[users]]\nname = \"a\"\n");
-    assert_eq!(users, "f.toml: field users[1].name: user \"a\" is defined twice (first in f.toml)");
+    let users = one(
+        "f.toml",
+        "[[users]]\nname = \"a\"\n[[users]]\nname = \"a\"\n",
+    );
+    assert_eq!(
+        users,
+        "f.toml: field users[1].name: user \"a\" is defined twice (first in f.toml)"
+    );
     let mailboxes = one(
         "f.toml",
         "[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"inbox\"\n[[users.mailboxes]]\nname = \"INBOX\"\n",
     );
     assert_eq!(mailboxes, "f.toml: field users[0].mailboxes[1].name: mailbox \"INBOX\" of user \"a\" is defined twice (first in f.toml)");
-    let wildcard = one("f.toml", "[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"Work/*\"\n");
+    let wildcard = one(
+        "f.toml",
+        "[[users]]\nname = \"a\"\n[[users.mailboxes]]\nname = \"Work/*\"\n",
+    );
     assert_eq!(wildcard, "f.toml: field users[0].mailboxes[0].name: invalid mailbox name \"Work/*\": Mailbox name must not contain * or %");
-    let empty_level = one("f.json", r#"{"users":[{"name":"a","mailboxes":[{"name":"a//b"}]}]}"#);
+    let empty_level = one(
+        "f.json",
+        r#"{"users":[{"name":"a","mailboxes":[{"name":"a//b"}]}]}"#,
+    );
     assert_eq!(empty_level, "f.json: field users[0].mailboxes[0].name: invalid mailbox name \"a//b\": Mailbox name has an empty hierarchy level");
     let no_name = one("f.toml", "[[users]]\nname = \"\"\n");
     assert_eq!(no_name, "f.toml: field users[0].name: user name \"\" must be non-empty and free of control characters");
@@ -146,7 +178,10 @@ fn conflicting_password_for_an_existing_user() {
         "f.toml",
         "[[users]]\nname = \"new\"\n[[users.mailboxes]]\nname = \"Fresh\"\n[[users]]\nname = \"zed\"\npassword = \"guess\"\n",
     );
-    assert_eq!(e, "f.toml: field users[1].name: user \"zed\" exists already with another password");
+    assert_eq!(
+        e,
+        "f.toml: field users[1].name: user \"zed\" exists already with another password"
+    );
 }
 
 #[test]
@@ -174,8 +209,14 @@ fn maildir_errors_name_the_file() {
         error(&files),
         "cur/1700000002.M2.h:2,SX: unknown Maildir flag letter 'X' (known: D F P R S T, a-z)"
     );
-    let files = [FixtureFile::new("cur/1700000001.M1.h:2,Sc", b"S: 1\n\n1\n".to_vec())];
-    assert_eq!(error(&files), "cur/1700000001.M1.h:2,Sc: keyword letter 'c' has no entry in dovecot-keywords");
+    let files = [FixtureFile::new(
+        "cur/1700000001.M1.h:2,Sc",
+        b"S: 1\n\n1\n".to_vec(),
+    )];
+    assert_eq!(
+        error(&files),
+        "cur/1700000001.M1.h:2,Sc: keyword letter 'c' has no entry in dovecot-keywords"
+    );
     let files = [
         FixtureFile::new("cur/1700000001.M1.h:2,Sa", b"S: 1\n\n1\n".to_vec()),
         FixtureFile::new("dovecot-keywords", b"0 $Label1\nseven Work\n".to_vec()),
@@ -185,7 +226,10 @@ fn maildir_errors_name_the_file() {
         "dovecot-keywords:2: expected \"INDEX KEYWORD\" with INDEX 0 to 25, found \"seven Work\""
     );
     let files = [FixtureFile::new("cur/1700000001.M1.h:2,S", Vec::new())];
-    assert_eq!(error(&files), "cur/1700000001.M1.h:2,S: the message file is empty");
+    assert_eq!(
+        error(&files),
+        "cur/1700000001.M1.h:2,S: the message file is empty"
+    );
 }
 
 #[test]
@@ -194,17 +238,35 @@ fn eml_tree_errors_name_the_file() {
         FixtureFile::new("a/INBOX/1.eml", b"S: 1\n\n1\n".to_vec()),
         FixtureFile::new("a/INBOX/2.eml.toml", b"flags = []\n".to_vec()),
     ];
-    assert_eq!(error(&orphan), "a/INBOX/2.eml.toml: sidecar without its message: a/INBOX/2.eml does not exist");
+    assert_eq!(
+        error(&orphan),
+        "a/INBOX/2.eml.toml: sidecar without its message: a/INBOX/2.eml does not exist"
+    );
     let typo = [
         FixtureFile::new("a/INBOX/1.eml", b"S: 1\n\n1\n".to_vec()),
-        FixtureFile::new("a/INBOX/1.eml.toml", b"flags = [\"\\\\Seen\"]\ninternaldate = \"x\"\n".to_vec()),
+        FixtureFile::new(
+            "a/INBOX/1.eml.toml",
+            b"flags = [\"\\\\Seen\"]\ninternaldate = \"x\"\n".to_vec(),
+        ),
     ];
-    assert!(error(&typo).starts_with("a/INBOX/1.eml.toml:2: unknown field `internaldate`"), "{}", error(&typo));
+    assert!(
+        error(&typo).starts_with("a/INBOX/1.eml.toml:2: unknown field `internaldate`"),
+        "{}",
+        error(&typo)
+    );
     let bad_flag = [
         FixtureFile::new("a/INBOX/1.eml", b"S: 1\n\n1\n".to_vec()),
-        FixtureFile::new("a/INBOX/1.eml.json", br#"{"flags": ["\\Unknown"]}"#.to_vec()),
+        FixtureFile::new(
+            "a/INBOX/1.eml.json",
+            br#"{"flags": ["\\Unknown"]}"#.to_vec(),
+        ),
     ];
-    assert!(error(&bad_flag).starts_with("a/INBOX/1.eml.json: field flags[0]: invalid flag \"\\\\Unknown\""), "{}", error(&bad_flag));
+    assert!(
+        error(&bad_flag)
+            .starts_with("a/INBOX/1.eml.json: field flags[0]: invalid flag \"\\\\Unknown\""),
+        "{}",
+        error(&bad_flag)
+    );
     let empty = [FixtureFile::new("a/INBOX/1.eml", Vec::new())];
     assert_eq!(error(&empty), "a/INBOX/1.eml: the message file is empty");
 }

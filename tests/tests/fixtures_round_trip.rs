@@ -14,7 +14,11 @@ use ephemail_core::fixtures::{
 use ephemail_core::{Flags, MailStore, Timestamp};
 use fixtures_support::{content_snapshot, demo_store, load_store, read_tree, sample, snapshot};
 
-fn declarative(store: &MailStore, syntax: DeclarativeSyntax, storage: MessageStorage) -> Vec<FixtureFile> {
+fn declarative(
+    store: &MailStore,
+    syntax: DeclarativeSyntax,
+    storage: MessageStorage,
+) -> Vec<FixtureFile> {
     let mut options = DeclarativeExport::inline(syntax);
     options.messages = storage;
     fixtures::declarative::export(&FixtureSet::from_store(store), &options).expect("export")
@@ -28,7 +32,10 @@ fn declarative_toml_inline_is_exact() {
     let back = load_store(&files, &LoadOptions::default());
     assert_eq!(snapshot(&back), snapshot(&demo));
     // A second export is byte for byte the first.
-    assert_eq!(declarative(&back, DeclarativeSyntax::Toml, MessageStorage::Inline), files);
+    assert_eq!(
+        declarative(&back, DeclarativeSyntax::Toml, MessageStorage::Inline),
+        files
+    );
 }
 
 #[test]
@@ -43,11 +50,21 @@ fn declarative_json_inline_is_exact() {
 #[test]
 fn declarative_with_message_files_is_exact() {
     let demo = demo_store();
-    let files = declarative(&demo, DeclarativeSyntax::Toml, MessageStorage::Files("messages".into()));
+    let files = declarative(
+        &demo,
+        DeclarativeSyntax::Toml,
+        MessageStorage::Files("messages".into()),
+    );
     assert_eq!(files.len(), 1 + demo_message_count(&demo));
-    assert!(files.iter().any(|f| f.path == "messages/alice/Projects/Website/Design/1.eml"));
+    assert!(files
+        .iter()
+        .any(|f| f.path == "messages/alice/Projects/Website/Design/1.eml"));
     let text = String::from_utf8(files[0].bytes.clone()).unwrap();
-    assert!(text.contains("path = \"messages/alice/INBOX/1.eml\""), "{}", &text[..400]);
+    assert!(
+        text.contains("path = \"messages/alice/INBOX/1.eml\""),
+        "{}",
+        &text[..400]
+    );
     let back = load_store(&files, &LoadOptions::default());
     assert_eq!(snapshot(&back), snapshot(&demo));
 }
@@ -63,7 +80,13 @@ fn declarative_keeps_bytes_that_are_not_crlf_text() {
     ];
     for (i, body) in odd.iter().enumerate() {
         store
-            .deliver("u", "INBOX", body.to_vec(), Flags::new(), Timestamp::from_unix_millis(1_700_000_000_123 + i as i64))
+            .deliver(
+                "u",
+                "INBOX",
+                body.to_vec(),
+                Flags::new(),
+                Timestamp::from_unix_millis(1_700_000_000_123 + i as i64),
+            )
             .unwrap();
     }
     for syntax in [DeclarativeSyntax::Toml, DeclarativeSyntax::Json] {
@@ -76,7 +99,12 @@ fn declarative_keeps_bytes_that_are_not_crlf_text() {
 fn demo_message_count(store: &MailStore) -> usize {
     store
         .users()
-        .flat_map(|u| store.mailboxes(u.name()).map(|m| m.len()).collect::<Vec<_>>())
+        .flat_map(|u| {
+            store
+                .mailboxes(u.name())
+                .map(|m| m.len())
+                .collect::<Vec<_>>()
+        })
         .sum()
 }
 
@@ -104,7 +132,9 @@ fn mbox_round_trip() {
 
 #[test]
 fn maildir_round_trip() {
-    twice(&demo_store(), |set| maildir::export(set).expect("exportable"));
+    twice(&demo_store(), |set| {
+        maildir::export(set).expect("exportable")
+    });
 }
 
 #[test]
@@ -112,26 +142,47 @@ fn special_uses_of_standard_names_survive_file_formats() {
     let demo = demo_store();
     let files = maildir::export(&FixtureSet::from_store(&demo)).unwrap();
     let back = load_store(&files, &LoadOptions::default());
-    for (name, special) in [("Sent", "Some(Sent)"), ("Drafts", "Some(Drafts)"), ("Trash", "Some(Trash)"), ("Junk", "Some(Junk)"), ("Archive", "Some(Archive)")] {
+    for (name, special) in [
+        ("Sent", "Some(Sent)"),
+        ("Drafts", "Some(Drafts)"),
+        ("Trash", "Some(Trash)"),
+        ("Junk", "Some(Junk)"),
+        ("Archive", "Some(Archive)"),
+    ] {
         let mailbox = back.mailbox_by_name("alice", name).unwrap();
         assert_eq!(format!("{:?}", mailbox.special_use()), special);
     }
-    assert!(files.iter().any(|f| f.path == "alice/.Entw&APw-rfe alt/cur/"), "modified UTF-7 folder name");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == "alice/.Entw&APw-rfe alt/cur/"),
+        "modified UTF-7 folder name"
+    );
 }
+
+/// An exporter of one file format.
+type Export = fn(&FixtureSet) -> Vec<FixtureFile>;
 
 #[test]
 fn samples_round_trip_through_their_own_format() {
-    let cases: [(&str, fn(&FixtureSet) -> Vec<FixtureFile>); 4] = [
+    let cases: [(&str, Export); 4] = [
         ("maildir", |s| maildir::export(s).unwrap()),
         ("maildir-verbatim", |s| maildir::export(s).unwrap()),
         ("eml-tree", eml::export),
         ("mbox", mbox::export),
     ];
     for (name, export) in cases {
-        let options = LoadOptions { now: Timestamp::from_unix_secs(1_750_000_000), ..LoadOptions::default() };
+        let options = LoadOptions {
+            now: Timestamp::from_unix_secs(1_750_000_000),
+            ..LoadOptions::default()
+        };
         let original = load_store(&read_tree(&sample(name)), &options);
         let files = export(&FixtureSet::from_store(&original));
         let back = load_store(&files, &options);
-        assert_eq!(content_snapshot(&back), content_snapshot(&original), "{name}");
+        assert_eq!(
+            content_snapshot(&back),
+            content_snapshot(&original),
+            "{name}"
+        );
     }
 }

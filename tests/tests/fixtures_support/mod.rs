@@ -34,7 +34,10 @@ pub fn read_tree(root: &Path) -> Vec<FixtureFile> {
                 out.push(FixtureFile::directory(relative));
                 walk(root, &path, out);
             } else {
-                out.push(FixtureFile::new(relative, std::fs::read(&path).expect("readable file")));
+                out.push(FixtureFile::new(
+                    relative,
+                    std::fs::read(&path).expect("readable file"),
+                ));
             }
         }
     }
@@ -52,7 +55,8 @@ pub fn load_store(files: &[FixtureFile], options: &LoadOptions) -> MailStore {
 /// A fresh store holding `set`.
 pub fn store_of(set: &FixtureSet) -> MailStore {
     let mut store = MailStore::new();
-    set.apply(&mut store).unwrap_or_else(|e| panic!("apply failed: {e}"));
+    set.apply(&mut store)
+        .unwrap_or_else(|e| panic!("apply failed: {e}"));
     store
 }
 
@@ -61,7 +65,11 @@ pub fn store_of(set: &FixtureSet) -> MailStore {
 pub fn snapshot(store: &MailStore) -> Vec<String> {
     let mut lines = Vec::new();
     for user in store.users() {
-        lines.push(format!("user {} password={:?}", user.name(), user.password()));
+        lines.push(format!(
+            "user {} password={:?}",
+            user.name(),
+            user.password()
+        ));
         for mailbox in store.mailboxes(user.name()) {
             lines.push(format!(
                 "  mailbox {:?} special_use={:?} subscribed={} noselect={}",
@@ -90,9 +98,14 @@ pub fn snapshot(store: &MailStore) -> Vec<String> {
 pub fn content_snapshot(store: &MailStore) -> Vec<String> {
     snapshot(store)
         .into_iter()
-        .map(|line| match line.find(" password=").or_else(|| line.find(" special_use=")) {
-            Some(i) => line[..i].to_owned(),
-            None => line,
+        .map(|line| {
+            match line
+                .find(" password=")
+                .or_else(|| line.find(" special_use="))
+            {
+                Some(i) => line[..i].to_owned(),
+                None => line,
+            }
         })
         .collect()
 }
