@@ -50,10 +50,20 @@ function pollOutputs() {
   return outputs;
 }
 
-/** Shows outputs in the panes they name; then re-arms the timer. */
-function route(outputs) {
+/**
+ * Shows outputs in the panes they name; then re-arms the timer. Bytes for any pane other
+ * than `origin` (the one whose command ran) are marked as pushed: nobody asked for them
+ * on that device.
+ */
+function route(outputs, origin = null) {
+  const told = new Set();
   for (const output of outputs) {
     const pane = app.panes.find((p) => p.session === output.session);
+    if (pane && pane !== origin && output.kind === "transmit" && !told.has(pane) && pane.started) {
+      told.add(pane);
+      pane.note(origin ? `pushed by the server: ${origin.device.name} changed the mailbox` : "pushed by the server: new mail was delivered");
+      pane.console.lastElementChild.classList.add("pushed");
+    }
     if (output.kind === "transmit") pane?.showServer(output.bytes);
     else if (output.kind === "starttls") pane?.showStartTls();
     else if (output.kind === "close") pane?.showClosed();
@@ -89,7 +99,7 @@ function transmit(pane, bytes) {
   const outputs = pollOutputs();
   const elapsed = performance.now() - started;
   app.roundTrips.push(elapsed);
-  route(outputs);
+  route(outputs, pane);
   renderStore();
   return elapsed;
 }
@@ -276,6 +286,7 @@ class Pane {
   }
 
   showClient(line) {
+    this.started = true;
     this.append("client", "C:", line);
   }
 
