@@ -12,7 +12,7 @@
 //!   lines are discarded up to the LF without being buffered, then answered with `BAD`.
 
 use imap_codec::decode::{CommandDecodeError, Decoder};
-use imap_codec::fragmentizer::{DecodeMessageError, FragmentInfo, Fragmentizer};
+use imap_codec::fragmentizer::{DecodeMessageError, FragmentInfo, Fragmentizer, LineEnding};
 use imap_codec::imap_types::command::Command;
 use imap_codec::imap_types::core::LiteralMode;
 use imap_codec::CommandCodec;
@@ -50,6 +50,9 @@ pub(crate) struct Framer {
     discarding: Option<String>,
     /// The discarded line ended: answer it on the next call to `next`.
     discard_done: Option<String>,
+    /// Offsets of the LF of lines in the current message that ended in a bare LF, which
+    /// we accept (as Dovecot does, for people typing into netcat) and turn into CRLF.
+    bare_lf_ends: Vec<usize>,
 }
 
 impl Framer {
@@ -63,6 +66,7 @@ impl Framer {
             rejection: None,
             discarding: None,
             discard_done: None,
+            bare_lf_ends: Vec::new(),
         }
     }
 
@@ -77,6 +81,7 @@ impl Framer {
             rejection: None,
             discarding: None,
             discard_done: None,
+            bare_lf_ends: Vec::new(),
         }
     }
 
@@ -118,8 +123,14 @@ impl Framer {
                     start,
                     end,
                     announcement,
-                    ..
+                    ending,
                 } => {
+                    if start == 0 {
+                        self.bare_lf_ends.clear();
+                    }
+                    if ending == LineEnding::Lf {
+                        self.bare_lf_ends.push(end - 1);
+                    }
                     self.line_start = end;
                     if end - start > self.max_line_length + 2 && self.rejection.is_none() {
                         self.reject(
@@ -229,6 +240,26 @@ impl Framer {
     /// The bytes of the current complete message.
     pub(crate) fn message(&self) -> &[u8] {
         self.fragmentizer.message_bytes()
+    }
+
+    /// The current message with bare-LF line ends turned into CRLF, if it had any.
+    pub(crate) fn message_with_crlf(&self) -> Option<Vec<u8>> {
+        if self.bare_lf_ends.is_empty() {
+            return None;
+        }
+        let message = self.fragmentizer.message_bytes();
+        let mut fixed = Vec::with_capacity(message.len() + self.bare_lf_ends.len());
+        let mut from = 0;
+        for &lf in &self.bare_lf_ends {
+            if lf >= message.len() || lf < from {
+                continue;
+            }
+            fixed.extend_from_slice(&message[from..lf]);
+            fixed.extend_from_slice(b"\r\n");
+            from = lf + 1;
+        }
+        fixed.extend_from_slice(&message[from..]);
+        Some(fixed)
     }
 
     /// The tag of the current message, if one can be read.

@@ -88,6 +88,7 @@ impl Session {
         let State::Selected { selection, .. } = &self.state else {
             return Err(Tagged::bad("No mailbox selected"));
         };
+        let uid_mode = uid;
         let positions = resolve(set, uid, selection.uids()).map_err(Tagged::bad)?;
         let mailbox = ctx.store.mailbox(selection.mailbox);
         let mut expunged = false;
@@ -96,7 +97,9 @@ impl Session {
             let uid = selection.uids()[i];
             if mailbox.is_some_and(|m| m.position(uid).is_some()) {
                 targets.push((i as u32 + 1, uid));
-            } else {
+            } else if !uid_mode {
+                // A UID that no longer exists is simply not matched (RFC 9051 §6.4.9);
+                // a sequence number the client still sees deserves an explanation.
                 expunged = true;
             }
         }

@@ -97,13 +97,15 @@ impl<'a> SessionContext<'a> {
         }
     }
 
-    /// Writes a tagged response line.
+    /// Writes a tagged response line. Control characters in `text` (which may quote a
+    /// client's mailbox name) are replaced, so a name can never end the line early and
+    /// smuggle a response in.
     pub(crate) fn tagged(&mut self, tag: &str, status: &str, text: &str) {
         self.out.extend_from_slice(tag.as_bytes());
         self.out.push(b' ');
         self.out.extend_from_slice(status.as_bytes());
         self.out.push(b' ');
-        self.out.extend_from_slice(text.as_bytes());
+        push_text(&mut self.out, text);
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -120,8 +122,21 @@ impl<'a> SessionContext<'a> {
 /// Writes `* text\r\n`.
 pub(crate) fn untagged(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(b"* ");
-    out.extend_from_slice(text.as_bytes());
+    push_text(out, text);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends response text, replacing control characters (RFC 9051 `TEXT-CHAR` excludes
+/// CR and LF) with `?`.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != 0x7f) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        out.extend(
+            text.bytes()
+                .map(|b| if b < 0x20 || b == 0x7f { b'?' } else { b }),
+        );
+    }
 }
 
 /// A command's tagged response, written after any untagged updates.
@@ -267,8 +282,14 @@ impl Session {
             }
             Mode::Command => {
                 let framer = std::mem::replace(&mut self.framer, Framer::placeholder());
-                match extparse::preparse(framer.message()) {
-                    extparse::Preparsed::Plain => match framer.decode() {
+                let fixed = framer.message_with_crlf();
+                let message = fixed.as_deref().unwrap_or(framer.message());
+                match extparse::preparse(message) {
+                    extparse::Preparsed::Plain if fixed.is_none() => match framer.decode() {
+                        Ok(command) => self.dispatch(ctx, command, extparse::Extras::None),
+                        Err(error) => self.reject_unparsed(ctx, &framer, error),
+                    },
+                    extparse::Preparsed::Plain => match framing::decode_bytes(message) {
                         Ok(command) => self.dispatch(ctx, command, extparse::Extras::None),
                         Err(error) => self.reject_unparsed(ctx, &framer, error),
                     },
