@@ -13,10 +13,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const DEVICES = [
-  { name: "Laptop", tls: false },
-  { name: "Phone", tls: false },
-  { name: "Tablet", tls: true },
-  { name: "Watch", tls: true },
+  { name: "Laptop", tls: false, tag: "a" },
+  { name: "Phone", tls: false, tag: "p" },
+  { name: "Tablet", tls: true, tag: "t" },
+  { name: "Watch", tls: true, tag: "w" },
 ];
 
 const NEW_MAIL = (n) =>
@@ -153,7 +153,7 @@ class Pane {
     this.element.querySelector(".device").textContent = device.name;
     this.console = this.element.querySelector(".console");
     this.input = this.element.querySelector(".command");
-    this.input.placeholder = `${device.name[0].toLowerCase()}1 LOGIN alice password`;
+    this.input.placeholder = `${device.tag}1 LOGIN alice password`;
     this.element.querySelector(".prompt").addEventListener("submit", (e) => {
       e.preventDefault();
       const line = this.input.value;
@@ -246,7 +246,7 @@ class Pane {
     updateSize();
     this.element.querySelector(".append-toggle").addEventListener("click", () => {
       form.hidden = !form.hidden;
-      if (!form.tag.value) form.tag.value = `${this.device.name[0].toLowerCase()}9`;
+      if (!form.tag.value) form.tag.value = `${this.device.tag}9`;
     });
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -300,7 +300,7 @@ class Pane {
 
   showTiming(ms) {
     const size = this.receivedBytes.toLocaleString("en");
-    this.append("timing", "", `↓ ${size} bytes · ${ms.toFixed(2)} ms round trip inside the page`);
+    this.append("timing", "", `↓ ${size} bytes · ${ms.toFixed(2)} ms round trip`);
   }
 
   /** Shows server bytes exactly, boxing `{N}` literals. */
