@@ -24,7 +24,8 @@
 use ephemail_core::{
     Change, Config, Event, Flags, Input, MailStore, Message, Output, Server, SessionId, Timestamp,
 };
-use mail_parser::MessageParser;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -235,13 +236,7 @@ fn message_json(message: &Message) -> Value {
         .map(|flag| flag.as_str())
         .chain(message.flags().keywords().iter().map(|k| k.as_str()))
         .collect();
-    let headers = MessageParser::new().parse_headers(message.body().bytes());
-    let subject = headers.as_ref().and_then(|h| h.subject());
-    let from = headers
-        .as_ref()
-        .and_then(|h| h.from())
-        .and_then(|address| address.first())
-        .and_then(|addr| addr.name().or(addr.address()));
+    let (subject, from) = subject_and_from(message.body().bytes());
     json!({
         "uid": message.uid().get(),
         "flags": flags,
@@ -250,6 +245,30 @@ fn message_json(message: &Message) -> Value {
         "size": message.size(),
         "modseq": message.modseq(),
     })
+}
+
+/// The decoded Subject and From fields of a raw message, for the list view.
+///
+/// Only the two fields are decoded (RFC 2047 words included), with the same field
+/// reader the core's MIME code uses, so the live view adds no second header parser.
+fn subject_and_from(raw: &[u8]) -> (Option<String>, Option<String>) {
+    let mut stream = MessageStream::new(raw);
+    let (mut subject, mut from) = (None, None);
+    // parse_header_name returns None at the blank line that ends the header.
+    while let Some(name) = stream.parse_header_name() {
+        let HeaderValue::Text(value) = stream.parse_unstructured() else {
+            continue;
+        };
+        match name {
+            HeaderName::Subject if subject.is_none() => subject = Some(value.into_owned()),
+            HeaderName::From if from.is_none() => from = Some(value.into_owned()),
+            _ => {}
+        }
+        if subject.is_some() && from.is_some() {
+            break;
+        }
+    }
+    (subject, from)
 }
 
 fn event_json(event: &Event) -> String {
@@ -503,7 +522,10 @@ mod tests {
             "Quarterly report (PDF attached)"
         );
         assert_eq!(inbox["messages"][2]["subject"], "Build #42 passed ✔");
-        assert_eq!(inbox["messages"][0]["from"], "Bob Builder");
+        assert_eq!(
+            inbox["messages"][0]["from"],
+            "Bob Builder <bob@example.com>"
+        );
         assert_eq!(snapshot["sessions"].as_array().unwrap().len(), 2);
         assert_eq!(snapshot["sessions"][1]["uids"], json!([1, 2, 3, 4]));
     }
@@ -523,6 +545,21 @@ mod tests {
         assert!(logout.contains("* BYE"), "{logout}");
         demo.receive(laptop, b"t3 NOOP\r\n", NOW);
         assert!(demo.poll_output().is_none());
+    }
+
+    #[test]
+    fn subject_and_from_are_decoded_and_unfolded() {
+        let raw = b"Received: from x\r\n by y\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n and more\r\n\
+                    From: =?ISO-8859-1?Q?Ren=E9?= <r@example.com>\r\n\r\nSubject: body\r\n";
+        let (subject, from) = subject_and_from(raw);
+        assert_eq!(subject.as_deref(), Some("café and more"));
+        assert_eq!(from.as_deref(), Some("René <r@example.com>"));
+        assert_eq!(
+            subject_and_from(b"\r\nSubject: in the body\r\n"),
+            (None, None)
+        );
+        assert_eq!(subject_and_from(b"no colon at all"), (None, None));
+        assert_eq!(subject_and_from(b""), (None, None));
     }
 
     #[test]

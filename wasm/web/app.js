@@ -485,7 +485,9 @@ function renderStore() {
           const flagCell = row.insertCell();
           flagCell.className = "flags";
           for (const flag of message.flags) flagCell.append(badge(flag, `flag ${flag.replace("\\", "").toLowerCase()}`));
-          row.insertCell().textContent = message.from ?? "";
+          const from = row.insertCell();
+          from.textContent = displayName(message.from ?? "");
+          from.title = message.from ?? "";
           row.insertCell().textContent = message.subject ?? "(no subject)";
           const size = row.insertCell();
           size.className = "size";
@@ -501,6 +503,12 @@ function renderStore() {
     for (const m of u.mailboxes) for (const msg of m.messages) flagsNow.set(`${m.id}:${msg.uid}`, msg.flags.join(" "));
   }
   app.previousFlags = flagsNow;
+}
+
+/** "Bob Builder <bob@example.com>" → "Bob Builder" (the address alone if there is no name). */
+function displayName(from) {
+  const name = from.replace(/<[^>]*>/, "").replaceAll('"', "").trim();
+  return name || from.replace(/[<>]/g, "");
 }
 
 function badge(text, className) {
