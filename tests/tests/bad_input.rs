@@ -121,3 +121,46 @@ impl Checked for TestServer {
         out
     }
 }
+
+#[test]
+fn big_appends_keep_every_byte_and_nul_is_refused() {
+    let mut t = TestServer::new();
+    let c = t.connect();
+    t.login(c, "alice");
+    let mut message = b"Subject: big\r\n\r\n".to_vec();
+    message.extend((0..100_000u32).map(|i| b'a' + (i % 26) as u8));
+    message.extend_from_slice(b"\r\n");
+    for (tag, chunk) in [("a1", 1usize), ("a2", 7), ("a3", 65_536)] {
+        let mut bytes =
+            format!("{tag} APPEND INBOX (\\Seen) {{{}+}}\r\n", message.len()).into_bytes();
+        bytes.extend_from_slice(&message);
+        bytes.extend_from_slice(b"\r\n");
+        let mut out = String::new();
+        for piece in bytes.chunks(chunk.max(bytes.len() / 5000)) {
+            out += &t.send(c, piece);
+        }
+        assert!(out.starts_with(&format!("{tag} OK [APPENDUID 1 ")), "{out}");
+    }
+    let inbox = t.server.store().mailbox_by_name("alice", "INBOX").unwrap();
+    assert_eq!(inbox.len(), 3);
+    for stored in inbox.messages() {
+        assert_eq!(stored.body().bytes(), message.as_slice());
+        assert!(stored.flags().contains(ephemail_core::SystemFlag::Seen));
+    }
+    // A NUL without BINARY's literal8 is refused, not stored.
+    let mut bad = message.clone();
+    bad[5000] = 0;
+    let mut bytes = format!("a4 APPEND INBOX {{{}+}}\r\n", bad.len()).into_bytes();
+    bytes.extend_from_slice(&bad);
+    bytes.extend_from_slice(b"\r\n");
+    let out = t.send(c, &bytes);
+    assert!(out.starts_with("a4 BAD "), "{out}");
+    assert_eq!(
+        t.server
+            .store()
+            .mailbox_by_name("alice", "INBOX")
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -14,6 +14,7 @@ use imap_codec::imap_types::fetch::{
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::config::Feature;
+use crate::session::messages::Targets;
 use crate::session::{Session, SessionContext, State, Tagged};
 use crate::store::{FlagOperation, Flags, Message, SystemFlag, Uid};
 use crate::wire;
@@ -27,7 +28,10 @@ impl Session {
         uid: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };

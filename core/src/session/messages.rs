@@ -20,6 +20,14 @@ use crate::store::{FlagOperation, Flags, Uid};
 use crate::time::Timestamp;
 use crate::wire;
 
+/// Messages a sequence set names in the session's view.
+pub(crate) struct Targets {
+    /// (sequence number, UID) of each message that still exists.
+    pub found: Vec<(u32, Uid)>,
+    /// Some named messages were expunged by another session meanwhile.
+    pub expunged: bool,
+}
+
 /// Client flag arguments as store flags; `\Recent` and unknown system flags are refused.
 pub(crate) fn to_flags(flags: &[Flag<'_>]) -> Result<Flags, Option<Tagged>> {
     let names: Vec<String> = flags.iter().map(ToString::to_string).collect();
@@ -35,6 +43,7 @@ impl Session {
         flags: &[Flag<'_>],
         date: Option<&DateTime>,
         message: &LiteralOrLiteral8<'_>,
+        lifted: Option<&[u8]>,
     ) -> Option<Tagged> {
         let user = self.user_name();
         let name = match mailbox_name(mailbox) {
@@ -46,7 +55,7 @@ impl Session {
             Err(reply) => return reply,
         };
         let data = match message {
-            LiteralOrLiteral8::Literal(literal) => literal.data(),
+            LiteralOrLiteral8::Literal(literal) => lifted.unwrap_or(literal.data()),
             LiteralOrLiteral8::Literal8(_) => {
                 return Tagged::no(
                     "[CANNOT] APPEND of literal8 needs BINARY, which is not supported",
@@ -84,7 +93,7 @@ impl Session {
         ctx: &SessionContext<'_>,
         set: &SequenceSet,
         uid: bool,
-    ) -> Result<(Vec<(u32, Uid)>, bool), Option<Tagged>> {
+    ) -> Result<Targets, Option<Tagged>> {
         let State::Selected { selection, .. } = &self.state else {
             return Err(Tagged::bad("No mailbox selected"));
         };
@@ -103,7 +112,10 @@ impl Session {
                 expunged = true;
             }
         }
-        Ok((targets, expunged))
+        Ok(Targets {
+            found: targets,
+            expunged,
+        })
     }
 
     pub(crate) fn expunge(
@@ -114,7 +126,13 @@ impl Session {
         let user = self.user_name();
         let uids = match uid_set {
             Some(set) => match self.targets(ctx, set, true) {
-                Ok((targets, _)) => Some(targets.into_iter().map(|(_, u)| u).collect::<Vec<_>>()),
+                Ok(targets) => Some(
+                    targets
+                        .found
+                        .into_iter()
+                        .map(|(_, u)| u)
+                        .collect::<Vec<_>>(),
+                ),
                 Err(reply) => return reply,
             },
             None => None,
@@ -153,7 +171,10 @@ impl Session {
         uid: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
@@ -227,7 +248,10 @@ impl Session {
             (false, true) => "MOVE",
             (true, true) => "UID MOVE",
         };
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
@@ -249,7 +273,7 @@ impl Session {
         }
         let source_uids: Vec<Uid> = targets.iter().map(|(_, u)| *u).collect();
         let (pairs, change) = match ctx.store.copy(selection.mailbox, &source_uids, destination) {
-            Ok(done) => done,
+            Ok(copied) => (copied.pairs, copied.change),
             Err(error) => return store_error(&error),
         };
         if let Some(change) = change {

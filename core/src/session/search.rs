@@ -151,8 +151,8 @@ impl Search<'_> {
     ) -> Result<bool, String> {
         let address = key as *const SearchKey<'_> as usize;
         let mut resolved = self.resolved.borrow_mut();
-        if !resolved.contains_key(&address) {
-            resolved.insert(address, resolve(set, uid, self.selection.uids())?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = resolved.entry(address) {
+            entry.insert(resolve(set, uid, self.selection.uids())?);
         }
         Ok(resolved[&address]
             .binary_search(&(msn as usize - 1))
