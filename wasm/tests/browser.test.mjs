@@ -169,7 +169,33 @@ test("APPEND sends a literal after the continuation request", async () => {
   assert.match(await storeRow("Drafts", 1).innerText(), /from the test/);
 });
 
+test("the prompt keeps a history (arrow up and down)", async () => {
+  const input = pane("Laptop").locator("input.command");
+  await input.press("ArrowUp");
+  assert.equal(await input.inputValue(), "a4 NOOP");
+  await input.press("ArrowUp");
+  assert.equal(await input.inputValue(), "a3 STORE 2 +FLAGS (\\Seen)");
+  await input.press("ArrowDown");
+  await input.press("ArrowDown");
+  assert.equal(await input.inputValue(), "");
+});
+
+test("time is passed in: skipping 31 minutes logs idle sessions out", async () => {
+  await page.click("#reset");
+  await type("Laptop", "a1 LOGIN alice password");
+  await type("Phone", "p1 LOGIN bob password");
+  await page.click("#skip-time");
+  for (const device of ["Laptop", "Phone"]) {
+    assert.match(await consoleText(device), /pushed by the server: 31 minutes passed\nS:\s*\* BYE Autologout[^\n]*\nThe server closed the connection\./);
+    assert.match(await pane(device).getAttribute("class"), /closed/);
+  }
+  await pane("Laptop").locator(".reconnect").click();
+  assert.match(await consoleText("Laptop"), /session 3\nS:\s*\* OK \[CAPABILITY/);
+  await page.click("#reset");
+});
+
 test("bad input gets a tagged BAD, and the session goes on", async () => {
+  await type("Laptop", "a1 LOGIN alice password");
   await type("Laptop", "a6 FROBNICATE");
   await type("Laptop", "a7 NOOP");
   const laptop = await consoleText("Laptop");

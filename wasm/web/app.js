@@ -3,8 +3,9 @@
 // The core is sans-IO: bytes in, bytes out, time passed in. This file is its driver:
 // a "connection" is a session id, a pane's typed line is the bytes a client sends,
 // every output the core queues is routed to the pane it names, and the page owns the
-// clock (Date.now()) and the autologout timer. No IMAP logic lives here; the only
-// parsing is for display (finding `{N}` literals to box them).
+// clock (Date.now(), plus any time skipped with the clock button) and the autologout
+// timer. No IMAP logic lives here; the only parsing is for display (finding `{N}`
+// literals to box them).
 
 import init, { Demo } from "./ephemail_wasm.js";
 import { SCENARIOS } from "./scenarios.js";
@@ -27,6 +28,8 @@ const NEW_MAIL = (n) =>
 /** Everything the page holds: the server, the panes, the views. */
 const app = {
   demo: null,
+  /** Milliseconds skipped with the clock button: the core only knows the time it is given. */
+  skipped: 0,
   panes: [],
   timer: null,
   deliveries: 0,
@@ -37,6 +40,23 @@ const app = {
 };
 
 // ----- driving the core -----
+
+/** The time handed to the core: the wall clock plus any time skipped. */
+function now() {
+  return Date.now() + app.skipped;
+}
+
+/**
+ * Moves the page's clock forward. The core never reads a clock, so to the server this
+ * is simply time passing: sessions idle for 30 minutes get the autologout BYE.
+ */
+function skipTime(minutes) {
+  app.skipped += minutes * 60 * 1000;
+  app.demo.handle_timeout(now());
+  route(pollOutputs(), null, `${minutes} minutes passed`);
+  renderStore();
+  document.getElementById("clock").textContent = `clock +${Math.round(app.skipped / 60000)} min`;
+}
 
 /** Takes every output the core queued, as plain objects (no DOM work here). */
 function pollOutputs() {
@@ -55,13 +75,13 @@ function pollOutputs() {
  * than `origin` (the one whose command ran) are marked as pushed: nobody asked for them
  * on that device.
  */
-function route(outputs, origin = null) {
+function route(outputs, origin = null, why = "new mail was delivered") {
   const told = new Set();
   for (const output of outputs) {
     const pane = app.panes.find((p) => p.session === output.session);
     if (pane && pane !== origin && output.kind === "transmit" && !told.has(pane) && pane.started) {
       told.add(pane);
-      pane.note(origin ? `pushed by the server: ${origin.device.name} changed the mailbox` : "pushed by the server: new mail was delivered");
+      pane.note(origin ? `pushed by the server: ${origin.device.name} changed the mailbox` : `pushed by the server: ${why}`);
       pane.console.lastElementChild.classList.add("pushed");
     }
     if (output.kind === "transmit") pane?.showServer(output.bytes);
@@ -81,9 +101,9 @@ function rearmTimer() {
   clearTimeout(app.timer);
   const at = app.demo.poll_timeout();
   if (at === undefined) return;
-  const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+  const delay = Math.min(Math.max(0, at - now()), 2 ** 31 - 1);
   app.timer = setTimeout(() => {
-    app.demo.handle_timeout(Date.now());
+    app.demo.handle_timeout(now());
     drain();
     renderStore();
   }, delay);
@@ -95,7 +115,7 @@ function rearmTimer() {
  */
 function transmit(pane, bytes) {
   const started = performance.now();
-  app.demo.receive(pane.session, bytes, Date.now());
+  app.demo.receive(pane.session, bytes, now());
   const outputs = pollOutputs();
   const elapsed = performance.now() - started;
   app.roundTrips.push(elapsed);
@@ -108,6 +128,8 @@ function resetServer() {
   clearTimeout(app.timer);
   app.demo?.free();
   app.demo = new Demo();
+  app.skipped = 0;
+  document.getElementById("clock").textContent = "";
   app.previousFlags = new Map();
   app.events = [];
   app.deliveries = 0;
@@ -130,7 +152,7 @@ function addPane(device) {
 
 function deliverNewMail() {
   app.deliveries += 1;
-  const uid = app.demo.deliver(Date.now(), "alice", "INBOX", encoder.encode(NEW_MAIL(app.deliveries)));
+  const uid = app.demo.deliver(now(), "alice", "INBOX", encoder.encode(NEW_MAIL(app.deliveries)));
   drain();
   renderStore();
   return uid;
@@ -167,7 +189,7 @@ class Pane {
   }
 
   connect() {
-    this.session = this.device.tls ? app.demo.accept_tls(Date.now()) : app.demo.accept(Date.now());
+    this.session = this.device.tls ? app.demo.accept_tls(now()) : app.demo.accept(now());
     this.closed = false;
     this.pendingLiteral = 0;
     this.continuesLine = false;
@@ -177,11 +199,11 @@ class Pane {
       ? "port 993: TLS from the first byte (implicit TLS)"
       : "port 143: plain text until STARTTLS";
     this.note(`Connected to ${how} · session ${this.session}`);
-    drain();
+    route(pollOutputs(), this); // the greeting answers this pane's connection: not a push
   }
 
   reconnect() {
-    if (!this.closed) app.demo.close(this.session, Date.now());
+    if (!this.closed) app.demo.close(this.session, now());
     drain();
     this.connect();
     renderStore();
@@ -671,6 +693,7 @@ async function main() {
     if (device) addPane(device);
   });
   document.getElementById("deliver").addEventListener("click", deliverNewMail);
+  document.getElementById("skip-time").addEventListener("click", () => skipTime(31));
   const ready = performance.now();
   document.getElementById("status").textContent = `server ready in ${ready.toFixed(0)} ms`;
   document.body.dataset.ready = "true";
