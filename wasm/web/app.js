@@ -136,6 +136,7 @@ function resetServer() {
   renderEvents();
   for (const pane of app.panes) pane.element.remove();
   app.panes = [];
+  document.getElementById("add-device").disabled = false;
   addPane(DEVICES[0]);
   addPane(DEVICES[1]);
   renderStore();
@@ -146,6 +147,8 @@ function addPane(device) {
   app.panes.push(pane);
   document.getElementById("panes").append(pane.element);
   pane.connect();
+  // A new pane can make the others shorter: keep each showing its latest lines.
+  for (const other of app.panes) other.scrollSoon();
   renderStore();
   return pane;
 }
@@ -691,6 +694,7 @@ async function main() {
     const used = new Set(app.panes.map((p) => p.device.name));
     const device = DEVICES.find((d) => !used.has(d.name));
     if (device) addPane(device);
+    document.getElementById("add-device").disabled = app.panes.length >= DEVICES.length;
   });
   document.getElementById("deliver").addEventListener("click", deliverNewMail);
   document.getElementById("skip-time").addEventListener("click", () => skipTime(31));
