@@ -38,10 +38,13 @@ pub struct Demo {
 #[wasm_bindgen]
 impl Demo {
     /// A server holding the demo mail (users `alice` and `bob`, password `password`), with
-    /// `STARTTLS` advertised so the page can show where the upgrade happens.
+    /// `STARTTLS` advertised so the page can show where the upgrade happens, and an event
+    /// for every command so the page can list what the server received.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Demo {
-        let config = Config::default().with_starttls(true);
+        let config = Config::default()
+            .with_starttls(true)
+            .with_command_events(true);
         Demo {
             server: Server::new(config, demo_store()),
         }
@@ -467,6 +470,14 @@ mod tests {
         text
     }
 
+    fn inbox_id(demo: &Demo) -> u64 {
+        demo.server
+            .store()
+            .mailbox_id("alice", "INBOX")
+            .unwrap()
+            .get()
+    }
+
     fn command(demo: &mut Demo, session: u32, line: &str) -> String {
         demo.receive(session, format!("{line}\r\n").as_bytes(), NOW);
         drain_for(demo, session)
@@ -497,17 +508,31 @@ mod tests {
 
         demo.receive(laptop, b"l3 STORE 2 +FLAGS (\\Seen)\r\n", NOW);
         let mut to_phone = String::new();
-        let mut changed = false;
+        let mut events = Vec::new();
         while let Some(output) = demo.poll_output() {
             match output.kind().as_str() {
                 "transmit" if output.session() == Some(phone) => {
                     to_phone.push_str(&String::from_utf8_lossy(&output.bytes()));
                 }
-                "event" => changed |= output.event().unwrap().contains("FlagsChanged"),
+                "event" => {
+                    events.push(serde_json::from_str::<Value>(&output.event().unwrap()).unwrap())
+                }
                 _ => {}
             }
         }
-        assert!(changed);
+        assert!(
+            events.contains(&json!({
+                "type": "CommandReceived", "session": laptop, "line": "l3 STORE"
+            })),
+            "{events:?}"
+        );
+        assert!(
+            events.contains(&json!({
+                "type": "MailboxChanged", "user": "alice",
+                "change": { "kind": "FlagsChanged", "mailbox": inbox_id(&demo), "uids": [2] }
+            })),
+            "{events:?}"
+        );
         assert!(
             to_phone.contains("* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n"),
             "{to_phone}"

@@ -144,6 +144,8 @@ test("a flag stored on the Laptop reaches the idling Phone and the store view", 
     /\+ idling\n.*round trip.*\npushed by the server: Laptop changed the mailbox\nS:\s*\* 2 FETCH \(UID 2 FLAGS \(\\Seen\)\)$/,
   );
   assert.equal(await storeRow("INBOX", 2).locator(".badge").allInnerTexts().then((t) => t.join(" ")), "\\Seen");
+  const events = await page.locator("#events").innerText();
+  assert.match(events, /Laptop: a3 STORE\nstore: FlagsChanged UID 2 \(alice\)/);
 
   await type("Phone", "DONE");
   assert.match(await consoleText("Phone"), /p3 OK IDLE terminated/);

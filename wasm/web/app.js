@@ -325,7 +325,9 @@ class Pane {
 
   showTiming(ms) {
     const size = this.receivedBytes.toLocaleString("en");
-    this.append("timing", "", `↓ ${size} bytes · ${ms.toFixed(2)} ms round trip`);
+    // Browsers round performance.now() to 0.1 ms (or coarser) outside isolated pages.
+    const time = ms < 0.1 ? "< 0.1 ms" : `${ms.toFixed(1)} ms`;
+    this.append("timing", "", `↓ ${size} bytes · ${time} round trip`);
   }
 
   /** Shows server bytes exactly, boxing `{N}` literals. */
