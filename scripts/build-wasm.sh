@@ -73,7 +73,8 @@ cp "$pkg/ephemail_wasm.js" "$pkg/ephemail_wasm_bg.wasm" "$dist/"
 module="$dist/ephemail_wasm_bg.wasm"
 size=$(wc -c <"$module")
 gzipped=$(gzip -9 -c "$module" | wc -c)
-echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($((size / 1024)) KiB), gzipped: $gzipped bytes ($((gzipped / 1024)) KiB)"
+kib() { awk -v n="$1" 'BEGIN { printf "%.1f KiB", n / 1024 }'; }
+echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($(kib "$size")), gzipped: $gzipped bytes ($(kib "$gzipped"))"
 echo "build-wasm: targets are <= 500 KB and <= 200 KB gzipped"
 if [ "$size" -gt 512000 ] || [ "$gzipped" -gt 204800 ]; then
     echo "build-wasm: WARNING: over the size target" >&2
