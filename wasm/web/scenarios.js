@@ -98,8 +98,8 @@ export const SCENARIOS = [
           the store view.` },
       { device: "Laptop", send: "a4 SELECT INBOX", note: "Open the INBOX to copy from it." },
       { device: "Laptop", send: "a5 COPY 1 Projects/2026",
-        note: `<code>[COPYUID 14 1 1]</code> (UIDPLUS): the copy got UID 1 in the target, whose
-          UIDVALIDITY is 14. The body is stored once and shared.` },
+        note: `<code>[COPYUID v 1 1]</code> (UIDPLUS): message UID 1 was copied and got UID 1
+          in the target, whose UIDVALIDITY is v. The body is stored once and shared.` },
       { device: "Phone", send: "p1 LOGIN alice password", note: "The Phone logs in…" },
       { device: "Phone", send: 'p2 LIST "" "Projects*"',
         note: `…and sees the new folders when it lists. IMAP does not push folder changes to
