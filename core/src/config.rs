@@ -123,8 +123,7 @@ impl Default for Config {
             max_message_size: 64 * 1024 * 1024,
             max_command_size: 65 * 1024 * 1024,
             autologout_millis: Some(30 * 60 * 1000),
-            // BINARY is off until transfer decoding lands with the MIME work.
-            disabled: BTreeSet::from([Feature::Binary]),
+            disabled: BTreeSet::new(),
             command_events: false,
         }
     }

@@ -16,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod mime_corpus;
 pub mod transcript;
 
 use std::collections::BTreeMap;

@@ -56,10 +56,11 @@ impl Session {
         };
         let data = match message {
             LiteralOrLiteral8::Literal(literal) => lifted.unwrap_or(literal.data()),
+            LiteralOrLiteral8::Literal8(literal8) if ctx.config.is_enabled(Feature::Binary) => {
+                lifted.unwrap_or(literal8.data.as_ref())
+            }
             LiteralOrLiteral8::Literal8(_) => {
-                return Tagged::no(
-                    "[CANNOT] APPEND of literal8 needs BINARY, which is not supported",
-                );
+                return Tagged::no("[CANNOT] APPEND of literal8 needs BINARY, which is off");
             }
         };
         if data.len() > ctx.config.max_message_size as usize {

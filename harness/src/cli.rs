@@ -1,0 +1,262 @@
+//! The `ephemail` command line: `ephemail serve` runs a server until Ctrl-C or SIGTERM.
+//!
+//! Scripts in any language drive it with flags or environment variables alone: bind port
+//! 0, pass `--ready-file`, wait for the file to appear, read the bound addresses and the
+//! CA from its JSON. The file is written atomically (temporary file, then rename), so a
+//! reader never sees half of it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::{Addresses, TestServer, TestServerBuilder};
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ephemail",
+    version,
+    about = "A throwaway in-memory IMAP server for tests"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an IMAP server until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+/// Options of `ephemail serve`. Every flag can also be given as an environment variable.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Plain IMAP with STARTTLS (the port-143 role): ADDR, or `off`.
+    #[arg(long, env = "EPHEMAIL_IMAP", default_value = "127.0.0.1:1143", value_parser = parse_listen)]
+    pub imap: Listen,
+
+    /// IMAP over implicit TLS (the port-993 role): ADDR, or `off`.
+    #[arg(long, env = "EPHEMAIL_IMAPS", default_value = "127.0.0.1:1993", value_parser = parse_listen)]
+    pub imaps: Listen,
+
+    /// A user as NAME:PASSWORD; repeat the flag, or separate with commas in the variable.
+    /// Without any, a demo user `demo:demo` is created.
+    #[arg(long = "user", env = "EPHEMAIL_USERS", value_delimiter = ',', value_parser = parse_user)]
+    pub users: Vec<(String, String)>,
+
+    /// Certificate chain (PEM) to use instead of a generated CA and leaf.
+    #[arg(long, env = "EPHEMAIL_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) for --tls-cert.
+    #[arg(long, env = "EPHEMAIL_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Extra DNS name or IP address for the generated certificate (repeatable).
+    #[arg(long = "tls-name", env = "EPHEMAIL_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+
+    /// Write the CA certificate (PEM) that clients must trust to this file.
+    /// Without it, the CA goes to a temporary file that is removed on exit.
+    #[arg(long, env = "EPHEMAIL_CA_OUT")]
+    pub ca_out: Option<PathBuf>,
+
+    /// Once listening, write JSON with the bound addresses, the CA and the users here.
+    #[arg(long, env = "EPHEMAIL_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Refuse LOGIN and AUTHENTICATE before TLS (advertises LOGINDISABLED).
+    #[arg(long, env = "EPHEMAIL_LOGIN_REQUIRES_TLS")]
+    pub login_requires_tls: bool,
+
+    /// Log filter: error, warn, info, debug (wire transcripts), trace, or a
+    /// tracing directive such as `ephemail=debug`. Logs go to stderr.
+    #[arg(long, env = "EPHEMAIL_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// A listener address, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Listen(pub Option<SocketAddr>);
+
+fn parse_listen(value: &str) -> Result<Listen, String> {
+    if value.eq_ignore_ascii_case("off") || value.is_empty() {
+        return Ok(Listen(None));
+    }
+    value
+        .parse()
+        .map(|addr| Listen(Some(addr)))
+        .map_err(|e| format!("{e} (expected e.g. 127.0.0.1:1143, [::1]:0 or off)"))
+}
+
+fn parse_user(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((name, password)) if !name.is_empty() => Ok((name.to_owned(), password.to_owned())),
+        _ => Err("expected NAME:PASSWORD".to_owned()),
+    }
+}
+
+/// What `--ready-file` holds.
+#[derive(Debug, Serialize)]
+pub struct ReadyInfo {
+    /// Plain/STARTTLS address, e.g. `127.0.0.1:41234`, or null.
+    pub imap: Option<SocketAddr>,
+    /// Implicit-TLS address, or null.
+    pub imaps: Option<SocketAddr>,
+    /// Path of the CA PEM file.
+    pub ca_file: PathBuf,
+    /// The CA PEM itself.
+    pub ca_pem: String,
+    /// The users and their passwords.
+    pub users: Vec<ReadyUser>,
+    /// The server's process id.
+    pub pid: u32,
+}
+
+/// A user in [`ReadyInfo`].
+#[derive(Debug, Serialize)]
+pub struct ReadyUser {
+    /// Login name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Runs `ephemail serve` until Ctrl-C or SIGTERM.
+pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let mut users = args.users.clone();
+    if users.is_empty() {
+        users.push(("demo".to_owned(), "demo".to_owned()));
+    }
+    let mut builder: TestServerBuilder = TestServer::builder()
+        .login_requires_tls(args.login_requires_tls)
+        .tls_names(args.tls_names.clone());
+    builder = match args.imap.0 {
+        Some(addr) => builder.imap_addr(addr),
+        None => builder.no_imap(),
+    };
+    builder = match args.imaps.0 {
+        Some(addr) => builder.imaps_addr(addr),
+        None => builder.no_imaps(),
+    };
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        builder = builder.tls_pem(read(cert)?, read(key)?);
+    }
+    for (name, password) in &users {
+        builder = builder.user(name, password);
+    }
+    // Fixtures (`--fixtures PATH`) will hook in here through `builder.seed(...)`.
+    let server = builder.start().await?;
+
+    let (ca_file, temporary_ca) = match &args.ca_out {
+        Some(path) => (path.clone(), false),
+        None => {
+            let dir = std::env::temp_dir().join(format!("ephemail-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            (dir.join("ca.pem"), true)
+        }
+    };
+    write_atomically(&ca_file, server.ca_pem().as_bytes())?;
+
+    let addresses = server.addresses();
+    print_banner(&addresses, &users, &ca_file);
+    if let Some(path) = &args.ready_file {
+        let info = ReadyInfo {
+            imap: addresses.imap,
+            imaps: addresses.imaps,
+            ca_file: ca_file.clone(),
+            ca_pem: server.ca_pem().to_owned(),
+            users: users
+                .iter()
+                .map(|(name, password)| ReadyUser {
+                    name: name.clone(),
+                    password: password.clone(),
+                })
+                .collect(),
+            pid: std::process::id(),
+        };
+        write_atomically(path, serde_json::to_string_pretty(&info)?.as_bytes())?;
+    }
+
+    let signal = wait_for_signal().await;
+    tracing::info!(signal, "shutting down");
+    let _ = tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await;
+    if temporary_ca {
+        if let Some(dir) = ca_file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    if let Some(path) = &args.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()).into())
+}
+
+fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    std::fs::write(&temporary, contents)?;
+    std::fs::rename(&temporary, path)
+}
+
+fn print_banner(addresses: &Addresses, users: &[(String, String)], ca_file: &Path) {
+    let show = |addr: Option<SocketAddr>| addr.map_or("off".to_owned(), |a| a.to_string());
+    let users: Vec<String> = users.iter().map(|(n, p)| format!("{n}:{p}")).collect();
+    println!(
+        "ephemail {} — in-memory IMAP server; all mail is lost on exit\n  \
+         IMAP  (plain, STARTTLS): {}\n  \
+         IMAPS (implicit TLS):    {}\n  \
+         users: {}\n  \
+         CA certificate (trust it in clients): {}\n\
+         Press Ctrl-C to stop.",
+        env!("CARGO_PKG_VERSION"),
+        show(addresses.imap),
+        show(addresses.imaps),
+        users.join(" "),
+        ca_file.display(),
+    );
+}
+
+async fn wait_for_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Sets up logging to stderr with `filter` (a level or tracing directives).
+pub fn init_logging(filter: &str) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| format!("invalid --log value {filter:?}: {e}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init()
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,302 @@
+//! One client connection: read, write, and do TLS; nothing else.
+//!
+//! Two hazards shape this file.
+//!
+//! *Deadlock on large literals.* A client may be writing a big APPEND while we write a big
+//! FETCH response to it. If either side only reads after it has finished writing, both
+//! block on full socket buffers forever. So one loop reads and writes at once, selecting
+//! over cancel-safe operations only (channel receive, `read_buf`, `write`, `flush`).
+//!
+//! *Unbounded buffering.* Core executes every complete command at once, so a client that
+//! pipelines `FETCH 1:* BODY[]` without ever reading would make us hold all of the
+//! responses. We stop reading from a connection while its unsent output exceeds
+//! [`MAX_UNSENT_OUTPUT`]: the commands wait in the kernel's buffers and TCP slows the
+//! client down, not our memory.
+//!
+//! STARTTLS: core emits `StartTls` after the tagged OK of the command; we stop reading,
+//! write everything queued before it in plain text, then hand the socket to rustls.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use ephemail_core::SessionId;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::driver::{ConnOutput, Request};
+
+/// Unsent output above which we stop reading from the client.
+pub const MAX_UNSENT_OUTPUT: usize = 1024 * 1024;
+
+/// How long a TLS handshake may take before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes read from the socket at most per read call.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Which listener role accepted the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Plain text, STARTTLS offered when TLS is configured (the port-143 role).
+    Plain,
+    /// TLS from the first byte (the port-993 role).
+    ImplicitTls,
+}
+
+/// What a connection task needs from the server around it.
+#[derive(Clone)]
+pub(crate) struct ConnectionContext {
+    pub(crate) requests: mpsc::Sender<Request>,
+    pub(crate) acceptor: Option<TlsAcceptor>,
+    pub(crate) cancel: CancellationToken,
+}
+
+/// Serves one accepted socket until it closes or the server shuts down.
+pub(crate) async fn serve(stream: TcpStream, role: Role, ctx: Arc<ConnectionContext>) {
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let span = tracing::info_span!("session", session = tracing::field::Empty, %peer, ?role);
+    serve_in_span(stream, role, ctx, span.clone())
+        .instrument(span)
+        .await;
+}
+
+async fn serve_in_span(
+    stream: TcpStream,
+    role: Role,
+    ctx: Arc<ConnectionContext>,
+    span: tracing::Span,
+) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+    let transport = match role {
+        Role::Plain => Transport::Plain(stream),
+        Role::ImplicitTls => match handshake(stream, &ctx).await {
+            Some(tls) => Transport::Tls(Box::new(tls)),
+            None => return,
+        },
+    };
+    let (output_tx, mut output) = mpsc::unbounded_channel();
+    let accept = Request::Accept {
+        tls: role == Role::ImplicitTls,
+        conn: output_tx,
+        span,
+    };
+    if ctx.requests.send(accept).await.is_err() {
+        return;
+    }
+    let session = tokio::select! {
+        () = ctx.cancel.cancelled() => return,
+        first = output.recv() => match first {
+            Some(ConnOutput::Session(session)) => session,
+            _ => return,
+        },
+    };
+    tracing::debug!("connected");
+
+    let mut transport = transport;
+    loop {
+        let (returned, outcome) = pump(transport, session, &mut output, &ctx).await;
+        match (outcome, returned) {
+            (Outcome::StartTls, Transport::Plain(tcp)) => match handshake(tcp, &ctx).await {
+                Some(tls) => transport = Transport::Tls(Box::new(tls)),
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    let _ = ctx.requests.send(Request::Closed { session }).await;
+    tracing::debug!("disconnected");
+}
+
+async fn handshake(tcp: TcpStream, ctx: &ConnectionContext) -> Option<TlsStream<TcpStream>> {
+    let Some(acceptor) = &ctx.acceptor else {
+        tracing::warn!("TLS requested but no TLS configuration; closing");
+        return None;
+    };
+    tokio::select! {
+        () = ctx.cancel.cancelled() => None,
+        result = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match result {
+            Ok(Ok(tls)) => Some(tls),
+            Ok(Err(error)) => {
+                tracing::info!(%error, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::info!("TLS handshake timed out");
+                None
+            }
+        },
+    }
+}
+
+enum Outcome {
+    /// Upgrade to TLS, then keep going.
+    StartTls,
+    /// The connection is over.
+    Finished,
+}
+
+/// Moves bytes both ways until the connection ends or must be upgraded.
+async fn pump(
+    transport: Transport,
+    session: SessionId,
+    output: &mut mpsc::UnboundedReceiver<ConnOutput>,
+    ctx: &ConnectionContext,
+) -> (Transport, Outcome) {
+    let (mut reader, mut writer) = tokio::io::split(transport);
+    let mut unsent: Vec<u8> = Vec::new();
+    let mut written = 0usize;
+    let mut needs_flush = false;
+    let mut start_tls = false;
+    let mut closing = false;
+    let mut input = Vec::with_capacity(READ_CHUNK);
+    // Input handed to the server task and not yet executed. We read again only once it
+    // has been, so the unsent-output bound below sees every response that input caused:
+    // at most one read's worth of commands runs past the bound.
+    let mut in_flight = false;
+
+    let outcome = loop {
+        if written == unsent.len() && !needs_flush {
+            unsent.clear();
+            written = 0;
+            if start_tls {
+                break Outcome::StartTls;
+            }
+            if closing {
+                let _ = writer.shutdown().await;
+                break Outcome::Finished;
+            }
+        }
+        let may_read =
+            !start_tls && !closing && !in_flight && unsent.len() - written <= MAX_UNSENT_OUTPUT;
+        tokio::select! {
+            biased;
+            () = ctx.cancel.cancelled() => break Outcome::Finished,
+            message = output.recv(), if !start_tls && !closing => match message {
+                Some(ConnOutput::Bytes(bytes)) => {
+                    if written > 0 && written >= unsent.len() / 2 {
+                        unsent.drain(..written);
+                        written = 0;
+                    }
+                    unsent.extend_from_slice(&bytes);
+                }
+                Some(ConnOutput::StartTls) => start_tls = true,
+                Some(ConnOutput::Close) => closing = true,
+                Some(ConnOutput::Processed) => in_flight = false,
+                Some(ConnOutput::Session(_)) => {}
+                None => break Outcome::Finished,
+            },
+            result = write_or_flush(&mut writer, &unsent[written..]),
+                if written < unsent.len() || needs_flush => match result {
+                Ok(Some(0)) | Err(_) => break Outcome::Finished,
+                Ok(Some(n)) => {
+                    written += n;
+                    needs_flush = true;
+                }
+                Ok(None) => needs_flush = false,
+            },
+            result = reader.read_buf(&mut input), if may_read => match result {
+                Ok(0) | Err(_) => {
+                    // The client is gone (or half-closed). Tell core; the server task
+                    // answers with Close once it has routed everything for us.
+                    if ctx.requests.send(Request::Closed { session }).await.is_err() {
+                        break Outcome::Finished;
+                    }
+                    // Keep writing what is queued until that Close arrives.
+                    loop {
+                        match output.recv().await {
+                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
+                            Some(ConnOutput::Processed) => {}
+                            _ => break,
+                        }
+                    }
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(1),
+                        writer.write_all(&unsent[written..]),
+                    )
+                    .await;
+                    break Outcome::Finished;
+                }
+                Ok(_) => {
+                    let bytes = std::mem::replace(&mut input, Vec::with_capacity(READ_CHUNK));
+                    if ctx.requests.send(Request::Received { session, bytes }).await.is_err() {
+                        break Outcome::Finished;
+                    }
+                    in_flight = true;
+                }
+            },
+        }
+    };
+    (reader.unsplit(writer), outcome)
+}
+
+/// Writes some of `pending`, or flushes when nothing is pending: `Some(n)` bytes
+/// written, `None` flushed. Both are cancel-safe, so this may sit in a `select!`.
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    pending: &[u8],
+) -> io::Result<Option<usize>> {
+    if pending.is_empty() {
+        writer.flush().await.map(|()| None)
+    } else {
+        writer.write(pending).await.map(Some)
+    }
+}
+
+/// A socket before or after its TLS upgrade.
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_flush(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}

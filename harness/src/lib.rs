@@ -1,0 +1,46 @@
+//! `ephemail`: a throwaway IMAP server on real sockets, for tests.
+//!
+//! A thin tokio harness around the sans-IO [`ephemail_core::Server`]: one task owns the
+//! server, connection tasks only read, write and do TLS. Every run makes its own CA, so
+//! clients verify the server's certificate as they would in production.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), ephemail::Error> {
+//! use ephemail::TestServer;
+//!
+//! let server = TestServer::builder().user("alice", "secret").start().await?;
+//! println!("IMAP on {}, IMAPS on {}", server.imap_addr(), server.imaps_addr());
+//! let tls = server.rustls_client_config(); // trusts this run's CA only
+//! server.deliver("alice", "INBOX", b"Subject: hello\r\n\r\nHi!\r\n").await?;
+//! # drop(tls);
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+mod clock;
+mod connection;
+mod driver;
+mod error;
+mod listener;
+mod test_server;
+pub mod tls;
+
+use std::net::SocketAddr;
+
+pub use clock::now;
+pub use connection::MAX_UNSENT_OUTPUT;
+pub use ephemail_core as core;
+pub use error::Error;
+pub use test_server::{BlockingTestServer, Events, SeedError, TestServer, TestServerBuilder};
+
+/// The addresses a server listens on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Addresses {
+    /// Plain text with STARTTLS (the port-143 role), if enabled.
+    pub imap: Option<SocketAddr>,
+    /// Implicit TLS (the port-993 role), if enabled.
+    pub imaps: Option<SocketAddr>,
+}
