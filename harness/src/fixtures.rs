@@ -1,0 +1,146 @@
+//! Fixtures from the file system: find the files, read them, and let core parse them.
+//!
+//! Core parses every format from bytes (so that the browser build can load fixtures
+//! too); this module only walks. A path is one of:
+//! - a directory: every file and directory below it is read (directories too, so that
+//!   empty mailboxes survive), and core detects the format from the paths — a top-level
+//!   `.toml`/`.json` file, a Maildir (`cur/`, `new/`), `.mbox` files or `.eml` files;
+//! - a declarative file (`.toml`, `.json`): it and the message files it names by `path`;
+//! - an mbox file or a single `.eml` file, which loads into one user
+//!   ([`LoadOptions::user`], by default `alice`).
+//!
+//! Hidden files and directories (`.git`, `.DS_Store`) are skipped, except Maildir++
+//! folders (`.Sent`), which are how Maildir++ names subfolders.
+
+use std::path::{Path, PathBuf};
+
+use ephemail_core::fixtures::{
+    self, FixtureError, FixtureFile, FixtureFormat, FixtureSet, LoadOptions,
+};
+
+/// Why fixtures could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixturesError {
+    /// A file or directory could not be read.
+    #[error("reading fixtures {}: {source}", path.display())]
+    Io {
+        /// What.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The fixture is malformed; the error names the file and the line or field.
+    #[error("{}: {error}", root.display())]
+    Fixture {
+        /// The path that was loaded (file paths in `error` are relative to it).
+        root: PathBuf,
+        /// What is wrong.
+        error: FixtureError,
+    },
+}
+
+/// Reads and parses the fixtures at `path`, without touching any store.
+pub fn read_fixtures(path: &Path, options: &LoadOptions) -> Result<FixtureSet, FixturesError> {
+    let io = |source| FixturesError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let fixture = |error| FixturesError::Fixture {
+        root: path.to_owned(),
+        error,
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if metadata.is_dir() {
+        let files = walk(path)?;
+        return fixtures::load(&files, options).map_err(fixture);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = std::fs::read(path).map_err(io)?;
+    let mut files = vec![FixtureFile::new(name.clone(), bytes)];
+    if FixtureFormat::of_file(&name) == Some(FixtureFormat::Declarative) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for relative in
+            fixtures::declarative::referenced_files(&name, &files[0].bytes).map_err(fixture)?
+        {
+            let full = dir.join(&relative);
+            match std::fs::read(&full) {
+                Ok(bytes) => files.push(FixtureFile::new(relative, bytes)),
+                // Core reports the missing file with the field that names it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(FixturesError::Io { path: full, source }),
+            }
+        }
+    }
+    let format = FixtureFormat::of_file(&name).unwrap_or(FixtureFormat::Mbox);
+    fixtures::load_as(format, &files, options).map_err(fixture)
+}
+
+/// Every file and directory below `root`, as core wants them: relative paths with `/`,
+/// directories ending in `/`, sorted.
+fn walk(root: &Path) -> Result<Vec<FixtureFile>, FixturesError> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let io = |source| FixturesError::Io {
+            path: dir.clone(),
+            source,
+        };
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort();
+        for entry in entries {
+            let Ok(relative) = entry.strip_prefix(root) else {
+                continue;
+            };
+            let relative: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let name = relative.last().cloned().unwrap_or_default();
+            let relative = relative.join("/");
+            let is_dir = entry.is_dir();
+            if name.starts_with('.') && !(is_dir && is_maildir_folder(&entry)) {
+                continue;
+            }
+            if is_dir {
+                out.push(FixtureFile::directory(relative));
+                pending.push(entry);
+            } else {
+                let bytes = std::fs::read(&entry).map_err(|source| FixturesError::Io {
+                    path: entry.clone(),
+                    source,
+                })?;
+                out.push(FixtureFile::new(relative, bytes));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Whether a dot-directory is a Maildir++ folder (it holds `cur/` or `new/`).
+fn is_maildir_folder(dir: &Path) -> bool {
+    dir.join("cur").is_dir() || dir.join("new").is_dir()
+}
+
+/// The demo mail set (`fixtures/demo/demo.toml`), built into the binary so that
+/// `ephemail serve` has realistic mail wherever it runs: users `alice` and `bob`,
+/// password `password`.
+pub const DEMO_TOML: &[u8] = include_bytes!("../../fixtures/demo/demo.toml");
+
+/// The demo mail set, parsed.
+pub fn demo_set() -> Result<FixtureSet, FixturesError> {
+    fixtures::load_file("demo.toml", DEMO_TOML, &LoadOptions::default()).map_err(|error| {
+        FixturesError::Fixture {
+            root: PathBuf::from("fixtures/demo/demo.toml"),
+            error,
+        }
+    })
+}

@@ -1,0 +1,186 @@
+//! Fixtures through the harness: `.fixtures(path)` on the builder and
+//! `ephemail serve --fixtures PATH`, with the demo set as the default.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{CliServer, TempDir};
+use ephemail::TestServer;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/samples")
+        .join(name)
+}
+
+/// Sends each command over plain IMAP and returns everything the server answered.
+async fn session(addr: &str, commands: &[&str]) -> String {
+    let stream = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let mut transcript = String::new();
+    lines.read_line(&mut transcript).await.unwrap();
+    for (n, command) in commands.iter().enumerate() {
+        let tag = format!("t{n}");
+        write
+            .write_all(format!("{tag} {command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        loop {
+            let mut line = String::new();
+            let read = tokio::time::timeout(Duration::from_secs(10), lines.read_line(&mut line))
+                .await
+                .expect("answer in time")
+                .unwrap();
+            assert!(read > 0, "connection closed: {transcript}");
+            transcript.push_str(&line);
+            if line.starts_with(&format!("{tag} ")) {
+                break;
+            }
+        }
+    }
+    transcript
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builder_loads_several_fixtures() {
+    let server = TestServer::builder()
+        .user("carol", "pw")
+        .fixtures(sample("maildir"))
+        .fixtures(sample("eml-tree"))
+        .fixtures(sample("mbox/escaped-from.mbox"))
+        .no_imaps()
+        .start()
+        .await
+        .unwrap();
+    let (inbox, mboxed, users) = server
+        .with_store(|s| {
+            (
+                s.mailbox_by_name("alice", "INBOX").unwrap().len(),
+                s.mailbox_by_name("alice", "escaped-from").unwrap().len(),
+                s.users().map(|u| u.name().to_owned()).collect::<Vec<_>>(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!((inbox, mboxed), (9, 3));
+    assert_eq!(
+        users,
+        ["alice", "alice@example.org", "bob@example.org", "carol"]
+    );
+    let out = session(
+        &server.imap_addr().to_string(),
+        &[
+            "LOGIN alice password",
+            "SELECT INBOX",
+            "FETCH 7 (FLAGS)",
+            "LOGOUT",
+        ],
+    )
+    .await;
+    assert!(out.contains("* 9 EXISTS\r\n"), "{out}");
+    assert!(out.contains("$Forwarded $Label1 Work"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_fixture_stops_the_start_and_names_the_file() {
+    let dir = TempDir::new("bad-fixture");
+    std::fs::create_dir_all(dir.path("alice")).unwrap();
+    std::fs::write(dir.path("alice/INBOX.mbox"), "Subject: not an mbox\n").unwrap();
+    let error = TestServer::builder()
+        .fixtures(&dir.0)
+        .no_imaps()
+        .start()
+        .await
+        .expect_err("a bad fixture must stop the start");
+    let text = error.to_string();
+    assert!(
+        text.contains("alice/INBOX.mbox:1: not an mbox file: it must begin with a \"From \" line"),
+        "{text}"
+    );
+    let missing = TestServer::builder()
+        .fixtures(dir.path("no-such-thing"))
+        .no_imaps()
+        .start()
+        .await
+        .expect_err("a missing path must stop the start");
+    assert!(missing.to_string().contains("no-such-thing"), "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_loads_the_demo_set_by_default() {
+    let server = CliServer::start(&["--imap", "127.0.0.1:0", "--imaps", "off"]);
+    let users: Vec<&str> = server.ready["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["alice", "bob"]);
+    let out = session(
+        &server.addr("imap"),
+        &["LOGIN alice password", "SELECT INBOX", "LOGOUT"],
+    )
+    .await;
+    let exists: usize = out
+        .lines()
+        .find_map(|l| l.strip_prefix("* ")?.strip_suffix(" EXISTS")?.parse().ok())
+        .expect("EXISTS");
+    assert!(exists >= 50, "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_fixtures_flag_replaces_the_demo() {
+    let path = sample("declarative-paths/fixtures.json");
+    let server = CliServer::start(&[
+        "--imap",
+        "127.0.0.1:0",
+        "--imaps",
+        "off",
+        "--fixtures",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(server.ready["users"][0]["name"], "carol");
+    assert_eq!(server.ready["users"][0]["password"], "s3cret");
+    assert_eq!(server.ready["users"].as_array().unwrap().len(), 1);
+    let out = session(
+        &server.addr("imap"),
+        &["LOGIN carol s3cret", "SELECT INBOX", "LOGOUT"],
+    )
+    .await;
+    assert!(out.contains("* 2 EXISTS\r\n"), "{out}");
+
+    let none = CliServer::start(&["--imap", "127.0.0.1:0", "--imaps", "off", "--no-demo"]);
+    assert_eq!(none.ready["users"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn serve_reports_a_bad_fixture_and_exits() {
+    let dir = TempDir::new("bad-cli-fixture");
+    std::fs::write(dir.path("f.toml"), "[[users]]\nname = \"a\"\nflag = 1\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ephemail"))
+        .args([
+            "serve",
+            "--imap",
+            "127.0.0.1:0",
+            "--imaps",
+            "off",
+            "--fixtures",
+        ])
+        .arg(dir.path("f.toml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("f.toml:3:1: unknown field `flag`"),
+        "{stderr}"
+    );
+}
