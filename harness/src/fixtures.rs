@@ -60,23 +60,23 @@ pub fn read_fixtures(path: &Path, options: &LoadOptions) -> Result<FixtureSet, F
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let bytes = std::fs::read(path).map_err(io)?;
+    if FixtureFormat::of_file(&name) != Some(FixtureFormat::Declarative) {
+        // An mbox or .eml file; core refuses a name that says no format.
+        return fixtures::load_file(&name, &bytes, options).map_err(fixture);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let referenced = fixtures::declarative::referenced_files(&name, &bytes).map_err(fixture)?;
     let mut files = vec![FixtureFile::new(name.clone(), bytes)];
-    if FixtureFormat::of_file(&name) == Some(FixtureFormat::Declarative) {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        for relative in
-            fixtures::declarative::referenced_files(&name, &files[0].bytes).map_err(fixture)?
-        {
-            let full = dir.join(&relative);
-            match std::fs::read(&full) {
-                Ok(bytes) => files.push(FixtureFile::new(relative, bytes)),
-                // Core reports the missing file with the field that names it.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => return Err(FixturesError::Io { path: full, source }),
-            }
+    for relative in referenced {
+        let full = dir.join(&relative);
+        match std::fs::read(&full) {
+            Ok(bytes) => files.push(FixtureFile::new(relative, bytes)),
+            // Core reports the missing file with the field that names it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(FixturesError::Io { path: full, source }),
         }
     }
-    let format = FixtureFormat::of_file(&name).unwrap_or(FixtureFormat::Mbox);
-    fixtures::load_as(format, &files, options).map_err(fixture)
+    fixtures::load_as(FixtureFormat::Declarative, &files, options).map_err(fixture)
 }
 
 /// Every file and directory below `root`, as core wants them: relative paths with `/`,

@@ -49,6 +49,19 @@ async fn session(addr: &str, commands: &[&str]) -> String {
     transcript
 }
 
+/// The number of messages in the demo set's INBOX of alice.
+fn demo_inbox() -> usize {
+    let set = ephemail::fixtures::demo_set().unwrap();
+    let alice = set.users.iter().find(|u| u.name == "alice").unwrap();
+    alice
+        .mailboxes
+        .iter()
+        .find(|m| m.name == "INBOX")
+        .unwrap()
+        .messages
+        .len()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builder_loads_several_fixtures() {
     let server = TestServer::builder()
@@ -56,6 +69,7 @@ async fn builder_loads_several_fixtures() {
         .fixtures(sample("maildir"))
         .fixtures(sample("eml-tree"))
         .fixtures(sample("mbox/escaped-from.mbox"))
+        .fixtures(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/demo"))
         .no_imaps()
         .start()
         .await
@@ -63,7 +77,7 @@ async fn builder_loads_several_fixtures() {
     let (inbox, mboxed, users) = server
         .with_store(|s| {
             (
-                s.mailbox_by_name("alice", "INBOX").unwrap().len(),
+                s.mailbox_by_name("alice", "INBOX").unwrap().len() - demo_inbox(),
                 s.mailbox_by_name("alice", "escaped-from").unwrap().len(),
                 s.users().map(|u| u.name().to_owned()).collect::<Vec<_>>(),
             )
@@ -73,7 +87,13 @@ async fn builder_loads_several_fixtures() {
     assert_eq!((inbox, mboxed), (9, 3));
     assert_eq!(
         users,
-        ["alice", "alice@example.org", "bob@example.org", "carol"]
+        [
+            "alice",
+            "alice@example.org",
+            "bob",
+            "bob@example.org",
+            "carol"
+        ]
     );
     let out = session(
         &server.imap_addr().to_string(),
@@ -85,7 +105,10 @@ async fn builder_loads_several_fixtures() {
         ],
     )
     .await;
-    assert!(out.contains("* 9 EXISTS\r\n"), "{out}");
+    assert!(
+        out.contains(&format!("* {} EXISTS\r\n", 9 + demo_inbox())),
+        "{out}"
+    );
     assert!(out.contains("$Forwarded $Label1 Work"), "{out}");
 }
 
@@ -104,6 +127,18 @@ async fn a_bad_fixture_stops_the_start_and_names_the_file() {
     assert!(
         text.contains("alice/INBOX.mbox:1: not an mbox file: it must begin with a \"From \" line"),
         "{text}"
+    );
+    let unknown = dir.path("notes.txt");
+    std::fs::write(&unknown, "hello").unwrap();
+    let error = TestServer::builder()
+        .fixtures(&unknown)
+        .no_imaps()
+        .start()
+        .await
+        .expect_err("a file of no known format must stop the start");
+    assert!(
+        error.to_string().contains("cannot tell the format"),
+        "{error}"
     );
     let missing = TestServer::builder()
         .fixtures(dir.path("no-such-thing"))
