@@ -105,7 +105,15 @@ fn walk(root: &Path) -> Result<Vec<FixtureFile>, FixturesError> {
                 .collect();
             let name = relative.last().cloned().unwrap_or_default();
             let relative = relative.join("/");
+            // Symbolic links to files are read; links to directories are not followed,
+            // so that a link loop cannot make the walk endless.
+            let linked = entry
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
             let is_dir = entry.is_dir();
+            if linked && is_dir {
+                continue;
+            }
             if name.starts_with('.') && !(is_dir && is_maildir_folder(&entry)) {
                 continue;
             }
