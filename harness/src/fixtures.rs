@@ -152,3 +152,37 @@ pub fn demo_set() -> Result<FixtureSet, FixturesError> {
         }
     })
 }
+
+/// Writes exported fixture files (from `ephemail_core::fixtures::{declarative, eml,
+/// mbox, maildir}::export`) below `root`, creating directories as needed, so that a test
+/// can snapshot a store to disk and diff it against a golden copy.
+///
+/// Paths that would leave `root` (absolute, or with `..`) are refused.
+pub fn write_files(root: &Path, files: &[FixtureFile]) -> Result<(), FixturesError> {
+    for file in files {
+        let relative = Path::new(&file.path);
+        let safe = relative
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let target = root.join(relative);
+        let io = |source| FixturesError::Io {
+            path: target.clone(),
+            source,
+        };
+        if !safe {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "path leaves the fixture directory",
+            )));
+        }
+        if file.is_directory() {
+            std::fs::create_dir_all(&target).map_err(io)?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&target, &file.bytes).map_err(io)?;
+    }
+    Ok(())
+}

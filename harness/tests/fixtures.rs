@@ -219,3 +219,28 @@ fn serve_reports_a_bad_fixture_and_exits() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_to_disk_and_load_it_back() {
+    use ephemail::core::fixtures::{maildir, FixtureSet, LoadOptions};
+    let server = TestServer::builder()
+        .fixture_set(ephemail::fixtures::demo_set().unwrap())
+        .no_imaps()
+        .start()
+        .await
+        .unwrap();
+    let store = server.snapshot().await.unwrap();
+    let dir = TempDir::new("snapshot");
+    let files = maildir::export(&FixtureSet::from_store(&store)).unwrap();
+    ephemail::fixtures::write_files(&dir.0, &files).unwrap();
+    let back = ephemail::fixtures::read_fixtures(&dir.0, &LoadOptions::default()).unwrap();
+    assert_eq!(
+        back.message_count(),
+        FixtureSet::from_store(&store).message_count()
+    );
+    assert!(dir.path("alice/.Projects.Website.Design/cur").is_dir());
+    assert!(
+        dir.path("bob/new").is_dir(),
+        "empty directories are written too"
+    );
+}
