@@ -31,9 +31,9 @@ pub enum FixturesError {
         source: std::io::Error,
     },
     /// The fixture is malformed; the error names the file and the line or field.
-    #[error("{}: {error}", root.display())]
+    #[error("in {}: {error}", root.display())]
     Fixture {
-        /// The path that was loaded (file paths in `error` are relative to it).
+        /// The directory the file paths in `error` are relative to.
         root: PathBuf,
         /// What is wrong.
         error: FixtureError,
@@ -46,11 +46,18 @@ pub fn read_fixtures(path: &Path, options: &LoadOptions) -> Result<FixtureSet, F
         path: path.to_owned(),
         source,
     };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    // Core names files relative to the directory loaded, or by name for a single file:
+    // the error shows that directory first.
+    let root = if metadata.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new("."))
+    };
     let fixture = |error| FixturesError::Fixture {
-        root: path.to_owned(),
+        root: root.to_owned(),
         error,
     };
-    let metadata = std::fs::metadata(path).map_err(io)?;
     if metadata.is_dir() {
         let files = walk(path)?;
         return fixtures::load(&files, options).map_err(fixture);
