@@ -24,6 +24,7 @@ mod clock;
 mod connection;
 mod driver;
 mod error;
+pub mod fixtures;
 mod listener;
 mod test_server;
 pub mod tls;
