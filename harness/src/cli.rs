@@ -16,7 +16,11 @@ use crate::{Addresses, TestServer, TestServerBuilder};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
-#[command(name = "ephemail", version, about = "A throwaway in-memory IMAP server for tests")]
+#[command(
+    name = "ephemail",
+    version,
+    about = "A throwaway in-memory IMAP server for tests"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -70,6 +74,10 @@ pub struct ServeArgs {
     /// Refuse LOGIN and AUTHENTICATE before TLS (advertises LOGINDISABLED).
     #[arg(long, env = "EPHEMAIL_LOGIN_REQUIRES_TLS")]
     pub login_requires_tls: bool,
+
+    /// Worker threads (default: one per CPU). 1 runs everything on the main thread.
+    #[arg(long, env = "EPHEMAIL_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 
     /// Log filter: error, warn, info, debug (wire transcripts), trace, or a
     /// tracing directive such as `ephemail=debug`. Logs go to stderr.

@@ -209,11 +209,8 @@ async fn pump(
                         break Outcome::Finished;
                     }
                     // Keep writing what is queued until that Close arrives.
-                    loop {
-                        match output.recv().await {
-                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
-                            _ => break,
-                        }
+                    while let Some(ConnOutput::Bytes(bytes)) = output.recv().await {
+                        unsent.extend_from_slice(&bytes);
                     }
                     let _ = tokio::time::timeout(
                         Duration::from_secs(1),

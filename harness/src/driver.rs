@@ -23,6 +23,9 @@ use crate::clock::now;
 /// How many requests may wait for the server task before senders block.
 pub(crate) const REQUEST_QUEUE: usize = 1024;
 
+/// A closure run on the server task with the server and the current time.
+pub(crate) type Job = Box<dyn FnOnce(&mut Server, Timestamp) + Send>;
+
 /// Work for the server task.
 pub(crate) enum Request {
     /// A new connection. The server answers on `conn` with [`ConnOutput::Session`] first.
@@ -39,7 +42,7 @@ pub(crate) enum Request {
     /// The connection is gone (or its reading side is).
     Closed { session: SessionId },
     /// Run a closure against the server (deliver, inspect, edit, add users).
-    Run(Box<dyn FnOnce(&mut Server, Timestamp) + Send>),
+    Run(Job),
     /// Report on `done` once `predicate` holds for the store.
     WaitFor {
         predicate: Box<dyn FnMut(&MailStore) -> bool + Send>,
@@ -142,13 +145,8 @@ impl Driver {
                 };
                 span.record("session", session.get());
                 if conn.send(ConnOutput::Session(session)).is_ok() {
-                    self.connections.insert(
-                        session,
-                        Connection {
-                            output: conn,
-                            span,
-                        },
-                    );
+                    self.connections
+                        .insert(session, Connection { output: conn, span });
                 } else {
                     server.handle_input(now, Input::Closed { session });
                 }
@@ -196,10 +194,7 @@ impl Driver {
                     if let Some(conn) = self.connections.get(&session) {
                         if tracing::enabled!(tracing::Level::DEBUG) {
                             conn.span.in_scope(|| {
-                                tracing::debug!(
-                                    "S: {}",
-                                    ephemail_core::wire::escape(&bytes)
-                                )
+                                tracing::debug!("S: {}", ephemail_core::wire::escape(&bytes))
                             });
                         }
                         let _ = conn.output.send(ConnOutput::Bytes(bytes));

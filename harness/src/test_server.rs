@@ -48,7 +48,10 @@ pub struct TestServerBuilder {
 impl std::fmt::Debug for TestServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TestServerBuilder")
-            .field("users", &self.users.iter().map(|u| &u.0).collect::<Vec<_>>())
+            .field(
+                "users",
+                &self.users.iter().map(|u| &u.0).collect::<Vec<_>>(),
+            )
             .field("imap", &self.imap)
             .field("imaps", &self.imaps)
             .finish_non_exhaustive()
@@ -223,7 +226,8 @@ impl TestServerBuilder {
 }
 
 fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, Error> {
-    let listener = std::net::TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
     listener
         .set_nonblocking(true)
         .map_err(|source| Error::Bind { addr, source })?;

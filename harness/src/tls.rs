@@ -14,8 +14,8 @@
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -100,7 +100,10 @@ impl TlsIdentity {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        ca_name.push(DnType::CommonName, format!("ephemail test CA {run_id} (this run only)"));
+        ca_name.push(
+            DnType::CommonName,
+            format!("ephemail test CA {run_id} (this run only)"),
+        );
         ca_name.push(DnType::OrganizationName, "ephemail");
         ca_params.distinguished_name = ca_name;
         let ca_cert = ca_params.self_signed(&ca_key)?;

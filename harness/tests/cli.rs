@@ -20,13 +20,20 @@ fn python(ready: &std::path::Path, mode: &str) -> Command {
 
 fn terminate(server: &mut CliServer) -> std::process::ExitStatus {
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "ephemail did not exit on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "ephemail did not exit on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -52,7 +59,10 @@ async fn serve_on_port_zero_with_a_ready_file_then_exit_on_sigterm() {
     assert_eq!(ready["users"][0]["name"], "alice");
     assert_eq!(ready["users"][1]["password"], "other");
     assert_eq!(ready["ca_file"], ca_out.to_str().unwrap());
-    assert_eq!(std::fs::read_to_string(&ca_out).unwrap(), ready["ca_pem"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&ca_out).unwrap(),
+        ready["ca_pem"].as_str().unwrap()
+    );
 
     for mode in ["plain", "starttls", "tls"] {
         let output = run_client(python(&server.ready_file(), mode), Duration::from_secs(60)).await;
@@ -95,7 +105,11 @@ async fn environment_variables_configure_everything() {
         serde_json::from_slice(&std::fs::read(&ready_file).unwrap()).unwrap();
     assert!(ready["imaps"].is_null());
     assert_eq!(ready["users"][1]["name"], "dave");
-    let output = run_client(python(&ready_file, "logindisabled"), Duration::from_secs(60)).await;
+    let output = run_client(
+        python(&ready_file, "logindisabled"),
+        Duration::from_secs(60),
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("ok: plaintext login refused"), "{stdout}");
     child.kill().unwrap();
@@ -120,7 +134,10 @@ async fn a_user_supplied_certificate_overrides_the_generated_ca() {
         "--tls-key",
         dir.path("key.pem").to_str().unwrap(),
     ]);
-    assert_eq!(server.ready["ca_pem"].as_str().unwrap(), certified.cert.pem());
+    assert_eq!(
+        server.ready["ca_pem"].as_str().unwrap(),
+        certified.cert.pem()
+    );
     let output = run_client(python(&server.ready_file(), "tls"), Duration::from_secs(60)).await;
     assert!(String::from_utf8_lossy(&output.stdout).contains("ok: tls session"));
 }

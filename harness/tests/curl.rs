@@ -50,7 +50,10 @@ impl Curl {
 
     /// Runs curl expecting failure; returns its output.
     async fn fail(&self, command: Command) -> Output {
-        let output = tokio::process::Command::from(command).output().await.unwrap();
+        let output = tokio::process::Command::from(command)
+            .output()
+            .await
+            .unwrap();
         assert!(!output.status.success(), "curl succeeded: {output:?}");
         output
     }
@@ -64,7 +67,8 @@ async fn start() -> TestServer {
         .unwrap()
 }
 
-const MESSAGE: &str = "From: Bob <bob@example.com>\r\nSubject: minutes\r\n\r\nThe meeting moved to Thursday.\r\n";
+const MESSAGE: &str =
+    "From: Bob <bob@example.com>\r\nSubject: minutes\r\n\r\nThe meeting moved to Thursday.\r\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn realistic_session_over_implicit_tls() {
@@ -75,12 +79,15 @@ async fn realistic_session_over_implicit_tls() {
     let list = curl.run(&format!("{base}/"), &[]).await;
     assert!(list.contains("INBOX") && list.contains("Sent"), "{list}");
 
-    curl.run(&format!("{base}/"), &["--request", "CREATE Curl"]).await;
+    curl.run(&format!("{base}/"), &["--request", "CREATE Curl"])
+        .await;
     let message = curl.dir.path("message.eml");
     std::fs::write(&message, MESSAGE).unwrap();
     let message = message.to_str().unwrap();
-    curl.run(&format!("{base}/Curl"), &["--upload-file", message]).await;
-    curl.run(&format!("{base}/Curl"), &["--upload-file", message]).await;
+    curl.run(&format!("{base}/Curl"), &["--upload-file", message])
+        .await;
+    curl.run(&format!("{base}/Curl"), &["--upload-file", message])
+        .await;
 
     // SELECT + UID FETCH BODY[]
     let body = curl.run(&format!("{base}/Curl;UID=1"), &[]).await;
@@ -92,16 +99,26 @@ async fn realistic_session_over_implicit_tls() {
 
     // SELECT + custom commands: STORE, COPY, MOVE, EXPUNGE
     let stored = curl
-        .run(&format!("{base}/Curl"), &["--request", "STORE 1 +FLAGS (\\Deleted)"])
+        .run(
+            &format!("{base}/Curl"),
+            &["--request", "STORE 1 +FLAGS (\\Deleted)"],
+        )
         .await;
     assert!(stored.contains("\\Deleted)"), "{stored}");
-    curl.run(&format!("{base}/Curl"), &["--request", "COPY 1 Archive"]).await;
-    curl.run(&format!("{base}/Curl"), &["--request", "MOVE 2 Drafts"]).await;
-    let expunged = curl.run(&format!("{base}/Curl"), &["--request", "EXPUNGE"]).await;
+    curl.run(&format!("{base}/Curl"), &["--request", "COPY 1 Archive"])
+        .await;
+    curl.run(&format!("{base}/Curl"), &["--request", "MOVE 2 Drafts"])
+        .await;
+    let expunged = curl
+        .run(&format!("{base}/Curl"), &["--request", "EXPUNGE"])
+        .await;
     assert!(expunged.contains("* 1 EXPUNGE"), "{expunged}");
 
     let status = curl
-        .run(&format!("{base}/"), &["--request", "STATUS Curl (MESSAGES)"])
+        .run(
+            &format!("{base}/"),
+            &["--request", "STATUS Curl (MESSAGES)"],
+        )
         .await;
     assert!(status.contains("MESSAGES 0"), "{status}");
 
@@ -141,5 +158,9 @@ async fn wrong_password_and_untrusted_ca_fail() {
         .args(["--user", "alice:curl-secret"])
         .arg(format!("{}/", curl.imaps));
     let output = curl.fail(untrusted).await;
-    assert_eq!(output.status.code(), Some(60), "certificate problem: {output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(60),
+        "certificate problem: {output:?}"
+    );
 }

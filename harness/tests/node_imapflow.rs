@@ -43,7 +43,10 @@ async fn assert_session_result(server: &TestServer, mode: &str) {
     let (kept, done) = server
         .with_store(move |store| {
             let len = |name: String| store.mailbox_by_name("alice", &name).unwrap().len();
-            (len(format!("Node-{mode}")), len(format!("Node-{mode}-done")))
+            (
+                len(format!("Node-{mode}")),
+                len(format!("Node-{mode}-done")),
+            )
         })
         .await
         .unwrap();

@@ -39,7 +39,9 @@ async fn assert_session_result(server: &TestServer, mode: &str) {
         .with_store({
             let mode = mode.to_owned();
             move |store| {
-                let kept = store.mailbox_by_name("alice", &format!("Py-{mode}")).unwrap();
+                let kept = store
+                    .mailbox_by_name("alice", &format!("Py-{mode}"))
+                    .unwrap();
                 let done = store
                     .mailbox_by_name("alice", &format!("Py-{mode}-done"))
                     .unwrap();

@@ -63,7 +63,10 @@ async fn realistic_session_over_implicit_tls() {
         .append("INBOX", Some("(\\Flagged)"), None, MESSAGE)
         .await
         .unwrap();
-    alice.append("INBOX", None, None, "Subject: other\r\n\r\nx\r\n").await.unwrap();
+    alice
+        .append("INBOX", None, None, "Subject: other\r\n\r\nx\r\n")
+        .await
+        .unwrap();
 
     let inbox = alice.select("INBOX").await.unwrap();
     assert_eq!(inbox.exists, 2);
@@ -93,7 +96,13 @@ async fn realistic_session_over_implicit_tls() {
 
     alice.copy("1", "Reports").await.unwrap();
     alice.mv("2", "Archive").await.unwrap();
-    alice.store("1", "+FLAGS (\\Deleted)").await.unwrap().try_collect::<Vec<_>>().await.unwrap();
+    alice
+        .store("1", "+FLAGS (\\Deleted)")
+        .await
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
     let expunged: Vec<u32> = alice.expunge().await.unwrap().try_collect().await.unwrap();
     assert_eq!(expunged, vec![1]);
 
@@ -102,14 +111,21 @@ async fn realistic_session_over_implicit_tls() {
         .with_store(|store| {
             ["INBOX", "Reports", "Archive"].map(|name| {
                 let mailbox = store.mailbox_by_name("alice", name).unwrap();
-                (mailbox.len(), mailbox.messages().first().map(|m| m.flags().clone()))
+                (
+                    mailbox.len(),
+                    mailbox.messages().first().map(|m| m.flags().clone()),
+                )
             })
         })
         .await
         .unwrap();
     assert_eq!(counts[0].0, 0);
     assert_eq!(counts[1].0, 1);
-    assert!(counts[1].1.as_ref().unwrap().contains(ephemail::core::SystemFlag::Seen));
+    assert!(counts[1]
+        .1
+        .as_ref()
+        .unwrap()
+        .contains(ephemail::core::SystemFlag::Seen));
     assert_eq!(counts[2].0, 1);
 
     alice.logout().await.unwrap();
@@ -178,7 +194,12 @@ async fn wrong_password_is_refused() {
 #[tokio::test]
 async fn a_client_that_does_not_trust_the_ca_fails() {
     let server = TestServer::builder().start().await.unwrap();
-    let other_run = TestServer::builder().no_imap().no_imaps().start().await.unwrap();
+    let other_run = TestServer::builder()
+        .no_imap()
+        .no_imaps()
+        .start()
+        .await
+        .unwrap();
     let tcp = TcpStream::connect(server.imaps_addr()).await.unwrap();
     let name = ServerName::try_from("localhost").unwrap();
     let error = other_run

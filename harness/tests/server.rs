@@ -34,7 +34,11 @@ async fn logged_in(server: &TestServer) -> BufReader<TcpStream> {
     let mut greeting = String::new();
     stream.read_line(&mut greeting).await.unwrap();
     assert!(greeting.starts_with("* OK"), "{greeting}");
-    stream.get_mut().write_all(b"l LOGIN alice pw\r\n").await.unwrap();
+    stream
+        .get_mut()
+        .write_all(b"l LOGIN alice pw\r\n")
+        .await
+        .unwrap();
     let reply = read_until_tagged(&mut stream, "l").await;
     assert!(reply.contains("l OK"), "{reply}");
     stream
@@ -42,9 +46,16 @@ async fn logged_in(server: &TestServer) -> BufReader<TcpStream> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_is_slowed_by_tcp_not_our_memory() {
-    let server = TestServer::builder().user("alice", "pw").start().await.unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
     let body = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(10 * 1024));
-    server.deliver("alice", "INBOX", body.clone()).await.unwrap();
+    server
+        .deliver("alice", "INBOX", body.clone())
+        .await
+        .unwrap();
     let client = logged_in(&server).await;
     let (reader, mut writer) = tokio::io::split(client.into_inner());
     let mut reader = BufReader::new(reader);
@@ -52,7 +63,9 @@ async fn a_client_that_does_not_read_is_slowed_by_tcp_not_our_memory() {
     // 10,000 FETCHes of a 10 KB body: 100 MB of responses for 270 KB of commands.
     const COUNT: usize = 10_000;
     let mut events = server.events();
-    let commands: String = (0..COUNT).map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n")).collect();
+    let commands: String = (0..COUNT)
+        .map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n"))
+        .collect();
     let write = tokio::spawn(async move {
         writer.write_all(b"s SELECT INBOX\r\n").await.unwrap();
         writer.write_all(commands.as_bytes()).await.unwrap();
@@ -96,9 +109,16 @@ async fn a_client_that_does_not_read_is_slowed_by_tcp_not_our_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_literal_while_a_large_response_is_written_does_not_deadlock() {
-    let server = TestServer::builder().user("alice", "pw").start().await.unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
     let body = format!("Subject: big\r\n\r\n{}\r\n", "y".repeat(4 * 1024 * 1024));
-    server.deliver("alice", "INBOX", body.clone()).await.unwrap();
+    server
+        .deliver("alice", "INBOX", body.clone())
+        .await
+        .unwrap();
     let client = logged_in(&server).await;
     let (reader, mut writer) = tokio::io::split(client.into_inner());
     let mut reader = BufReader::new(reader);
@@ -146,7 +166,11 @@ async fn a_large_literal_while_a_large_response_is_written_does_not_deadlock() {
 
 #[tokio::test]
 async fn starttls_discards_pipelined_plaintext_and_continues_encrypted() {
-    let server = TestServer::builder().user("alice", "pw").start().await.unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
     let tcp = TcpStream::connect(server.imap_addr()).await.unwrap();
     let mut plain = BufReader::new(tcp);
     let mut greeting = String::new();
@@ -173,7 +197,14 @@ async fn starttls_discards_pipelined_plaintext_and_continues_encrypted() {
     assert!(!reply.contains("injected"), "{reply}");
     assert!(!reply.contains("STARTTLS"), "{reply}");
     assert!(reply.ends_with("c OK CAPABILITY completed\r\n"), "{reply}");
-    let user = server.with_server(|s, _| s.sessions().filter_map(|id| s.session_user(id).map(str::to_owned)).count()).await.unwrap();
+    let user = server
+        .with_server(|s, _| {
+            s.sessions()
+                .filter_map(|id| s.session_user(id).map(str::to_owned))
+                .count()
+        })
+        .await
+        .unwrap();
     assert_eq!(user, 0, "the injected LOGIN ran");
 }
 
@@ -190,12 +221,19 @@ async fn listens_on_ipv6_loopback() {
     assert_eq!(server.addresses().imaps, None);
     let mut client = logged_in(&server).await;
     client.get_mut().write_all(b"n NOOP\r\n").await.unwrap();
-    assert_eq!(read_until_tagged(&mut client, "n").await, "n OK NOOP completed\r\n");
+    assert_eq!(
+        read_until_tagged(&mut client, "n").await,
+        "n OK NOOP completed\r\n"
+    );
 }
 
 #[tokio::test]
 async fn dropping_the_server_closes_listeners_and_connections() {
-    let server = TestServer::builder().user("alice", "pw").start().await.unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
     let addr = server.imap_addr();
     let mut client = logged_in(&server).await;
     drop(server);
@@ -211,10 +249,16 @@ async fn dropping_the_server_closes_listeners_and_connections() {
 
 #[tokio::test]
 async fn shutdown_waits_for_every_task() {
-    let server = TestServer::builder().user("alice", "pw").start().await.unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
     let addr = server.imaps_addr();
     let _client = logged_in(&server).await;
-    tokio::time::timeout(LIMIT, server.shutdown()).await.unwrap();
+    tokio::time::timeout(LIMIT, server.shutdown())
+        .await
+        .unwrap();
     assert!(TcpStream::connect(addr).await.is_err());
 }
 
@@ -231,7 +275,11 @@ async fn wait_for_and_events_follow_the_store() {
         .unwrap();
     let mut events = server.events();
     let waiting = server.wait_for(
-        |store| store.mailbox_by_name("alice", "INBOX").is_some_and(|m| m.len() == 2),
+        |store| {
+            store
+                .mailbox_by_name("alice", "INBOX")
+                .is_some_and(|m| m.len() == 2)
+        },
         LIMIT,
     );
     let mut client = logged_in(&server).await;
@@ -245,14 +293,21 @@ async fn wait_for_and_events_follow_the_store() {
         server.wait_for(|_| false, Duration::from_millis(50)).await,
         Err(ephemail::Error::Timeout(_))
     ));
-    server.deliver("alice", "INBOX", "Subject: x\r\n\r\n").await.unwrap();
+    server
+        .deliver("alice", "INBOX", "Subject: x\r\n\r\n")
+        .await
+        .unwrap();
     waiting.await.unwrap();
 
     let mut seen = Vec::new();
     while let Some(event) = events.try_next() {
         seen.push(event);
     }
-    assert!(seen.iter().any(|e| matches!(e, Event::LoggedIn { user, .. } if user == "alice")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::LoggedIn { user, .. } if user == "alice")),
+        "{seen:?}"
+    );
     assert!(
         seen.iter().any(|e| matches!(e, Event::CommandReceived { line, .. } if line.contains("LOGIN") && !line.contains("pw"))),
         "passwords are redacted: {seen:?}"
@@ -265,15 +320,33 @@ async fn wait_for_and_events_follow_the_store() {
 
 #[test]
 fn blocking_api_for_plain_tests() {
-    let server = TestServer::builder().user("alice", "pw").start_blocking().unwrap();
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start_blocking()
+        .unwrap();
     let mut stream = std::net::TcpStream::connect(server.imap_addr()).unwrap();
-    std::io::Write::write_all(&mut stream, b"a LOGIN alice pw\r\nb APPEND INBOX {2+}\r\nhi\r\n").unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"a LOGIN alice pw\r\nb APPEND INBOX {2+}\r\nhi\r\n",
+    )
+    .unwrap();
     server
-        .wait_for(|s| s.mailbox_by_name("alice", "INBOX").unwrap().len() == 1, LIMIT)
+        .wait_for(
+            |s| s.mailbox_by_name("alice", "INBOX").unwrap().len() == 1,
+            LIMIT,
+        )
         .unwrap();
     server.add_user("bob", "pw2").unwrap();
     let snapshot = server.snapshot().unwrap();
     assert!(snapshot.check_password("bob", "pw2"));
-    assert_eq!(snapshot.mailbox_by_name("alice", "INBOX").unwrap().messages()[0].body().bytes(), b"hi");
+    assert_eq!(
+        snapshot
+            .mailbox_by_name("alice", "INBOX")
+            .unwrap()
+            .messages()[0]
+            .body()
+            .bytes(),
+        b"hi"
+    );
     server.shutdown();
 }

@@ -39,10 +39,8 @@ impl TempDir {
         use std::sync::atomic::{AtomicU32, Ordering};
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "ephemail-test-{label}-{}-{n}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("ephemail-test-{label}-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path)
     }
@@ -81,10 +79,8 @@ pub fn write_ready_file(server: &TestServer, users: &[(&str, &str)], dir: &TempD
 /// with its stdout and stderr when it fails.
 pub async fn run_client(mut command: Command, limit: Duration) -> Output {
     let description = format!("{command:?}");
-    let mut command = tokio::process::Command::from(std::mem::replace(
-        &mut command,
-        Command::new("true"),
-    ));
+    let mut command =
+        tokio::process::Command::from(std::mem::replace(&mut command, Command::new("true")));
     command.kill_on_drop(true);
     let output = tokio::time::timeout(limit, command.output())
         .await
