@@ -107,6 +107,10 @@ pub struct Config {
     pub autologout_millis: Option<i64>,
     /// Features switched off.
     pub disabled: BTreeSet<Feature>,
+    /// Emit [`Event::CommandReceived`](crate::Event::CommandReceived) for every command
+    /// (with secrets redacted), for protocol logs. Off by default: it costs a string per
+    /// command.
+    pub command_events: bool,
 }
 
 impl Default for Config {
@@ -119,8 +123,8 @@ impl Default for Config {
             max_message_size: 64 * 1024 * 1024,
             max_command_size: 65 * 1024 * 1024,
             autologout_millis: Some(30 * 60 * 1000),
-            // BINARY is off until transfer decoding lands with the MIME work.
-            disabled: BTreeSet::from([Feature::Binary]),
+            disabled: BTreeSet::new(),
+            command_events: false,
         }
     }
 }
@@ -137,6 +141,12 @@ impl Config {
     /// Switches `feature` off.
     pub fn without(mut self, feature: Feature) -> Self {
         self.disabled.insert(feature);
+        self
+    }
+
+    /// Sets whether every command is reported as an event (for protocol logs).
+    pub fn with_command_events(mut self, on: bool) -> Self {
+        self.command_events = on;
         self
     }
 

@@ -58,3 +58,6 @@ pub use store::{
     SpecialUse, StoreError, SystemFlag, Uid, User,
 };
 pub use time::Timestamp;
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::Config;
-use crate::session::{Session, SessionContext};
+use crate::session::{Capabilities, Session, SessionContext};
 use crate::store::{Change, Flags, MailStore, MailboxId, StoreError, Uid};
 use crate::time::Timestamp;
 
@@ -118,6 +118,7 @@ pub enum Event {
 #[derive(Debug)]
 pub struct Server {
     config: Config,
+    capabilities: Capabilities,
     store: MailStore,
     sessions: BTreeMap<SessionId, Session>,
     next_session: u64,
@@ -128,6 +129,7 @@ impl Server {
     /// A server over `store`, with no sessions yet.
     pub fn new(config: Config, store: MailStore) -> Self {
         Server {
+            capabilities: Capabilities::new(&config),
             config,
             store,
             sessions: BTreeMap::new(),
@@ -150,7 +152,7 @@ impl Server {
         let id = SessionId(self.next_session);
         self.next_session += 1;
         let mut session = Session::new(id, &self.config, now, tls);
-        let greeting = session.greeting(&self.config);
+        let greeting = session.greeting(&self.config, &self.capabilities);
         self.sessions.insert(id, session);
         self.queue.push_back(Output::Transmit {
             session: id,
@@ -166,7 +168,8 @@ impl Server {
                 let Some(mut state) = self.sessions.remove(&session) else {
                     return;
                 };
-                let mut ctx = SessionContext::new(&mut self.store, &self.config, now);
+                let mut ctx =
+                    SessionContext::new(&mut self.store, &self.config, &self.capabilities, now);
                 state.handle_bytes(&mut ctx, bytes);
                 let SessionContext {
                     out,
@@ -350,7 +353,8 @@ impl Server {
             let Some(mut session) = self.sessions.remove(&id) else {
                 continue;
             };
-            let mut ctx = SessionContext::new(&mut self.store, &self.config, now);
+            let mut ctx =
+                SessionContext::new(&mut self.store, &self.config, &self.capabilities, now);
             session.push_idle_updates(&mut ctx);
             let close = ctx.close;
             let out = std::mem::take(&mut ctx.out);

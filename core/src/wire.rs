@@ -28,6 +28,7 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Appends `s` as an `nstring` (`NIL` when absent).
+#[allow(dead_code)] // used once BODY sections can be absent
 pub(crate) fn nstring(out: &mut Vec<u8>, s: Option<&[u8]>) {
     match s {
         Some(s) => string(out, s),
@@ -50,7 +51,7 @@ pub(crate) fn quoted(out: &mut Vec<u8>, s: &[u8]) {
 /// Appends a synchronizing-style literal `{n}\r\n` followed by the bytes.
 pub(crate) fn literal(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'{');
-    out.extend_from_slice(s.len().to_string().as_bytes());
+    number(out, s.len() as u64);
     out.extend_from_slice(b"}\r\n");
     out.extend_from_slice(s);
 }
@@ -63,7 +64,20 @@ pub(crate) fn literal8(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Appends an unsigned number.
 pub(crate) fn number(out: &mut Vec<u8>, n: impl Into<u64>) {
-    out.extend_from_slice(n.into().to_string().as_bytes());
+    // Digits into a stack buffer: FETCH writes several numbers per message, and a
+    // String per number showed up as one allocation per message.
+    let mut n: u64 = n.into();
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Bytes allowed in a quoted string: TEXT-CHAR without CR/LF (8-bit is not allowed in

@@ -162,6 +162,10 @@ async fn pump(
     let mut start_tls = false;
     let mut closing = false;
     let mut input = Vec::with_capacity(READ_CHUNK);
+    // Input handed to the server task and not yet executed. We read again only once it
+    // has been, so the unsent-output bound below sees every response that input caused:
+    // at most one read's worth of commands runs past the bound.
+    let mut in_flight = false;
 
     let outcome = loop {
         if written == unsent.len() && !needs_flush {
@@ -175,7 +179,8 @@ async fn pump(
                 break Outcome::Finished;
             }
         }
-        let may_read = !start_tls && !closing && unsent.len() - written <= MAX_UNSENT_OUTPUT;
+        let may_read =
+            !start_tls && !closing && !in_flight && unsent.len() - written <= MAX_UNSENT_OUTPUT;
         tokio::select! {
             biased;
             () = ctx.cancel.cancelled() => break Outcome::Finished,
@@ -189,6 +194,7 @@ async fn pump(
                 }
                 Some(ConnOutput::StartTls) => start_tls = true,
                 Some(ConnOutput::Close) => closing = true,
+                Some(ConnOutput::Processed) => in_flight = false,
                 Some(ConnOutput::Session(_)) => {}
                 None => break Outcome::Finished,
             },
@@ -209,8 +215,12 @@ async fn pump(
                         break Outcome::Finished;
                     }
                     // Keep writing what is queued until that Close arrives.
-                    while let Some(ConnOutput::Bytes(bytes)) = output.recv().await {
-                        unsent.extend_from_slice(&bytes);
+                    loop {
+                        match output.recv().await {
+                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
+                            Some(ConnOutput::Processed) => {}
+                            _ => break,
+                        }
                     }
                     let _ = tokio::time::timeout(
                         Duration::from_secs(1),
@@ -224,6 +234,7 @@ async fn pump(
                     if ctx.requests.send(Request::Received { session, bytes }).await.is_err() {
                         break Outcome::Finished;
                     }
+                    in_flight = true;
                 }
             },
         }

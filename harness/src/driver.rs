@@ -23,9 +23,6 @@ use crate::clock::now;
 /// How many requests may wait for the server task before senders block.
 pub(crate) const REQUEST_QUEUE: usize = 1024;
 
-/// A closure run on the server task with the server and the current time.
-pub(crate) type Job = Box<dyn FnOnce(&mut Server, Timestamp) + Send>;
-
 /// Work for the server task.
 pub(crate) enum Request {
     /// A new connection. The server answers on `conn` with [`ConnOutput::Session`] first.
@@ -42,13 +39,16 @@ pub(crate) enum Request {
     /// The connection is gone (or its reading side is).
     Closed { session: SessionId },
     /// Run a closure against the server (deliver, inspect, edit, add users).
-    Run(Job),
+    Run(ServerJob),
     /// Report on `done` once `predicate` holds for the store.
     WaitFor {
         predicate: Box<dyn FnMut(&MailStore) -> bool + Send>,
         done: tokio::sync::oneshot::Sender<()>,
     },
 }
+
+/// Work done on the server task on behalf of the test API.
+pub(crate) type ServerJob = Box<dyn FnOnce(&mut Server, Timestamp) + Send>;
 
 /// What the server task tells one connection.
 #[derive(Debug)]
@@ -61,6 +61,9 @@ pub(crate) enum ConnOutput {
     StartTls,
     /// Close once everything before this has been written.
     Close,
+    /// The last input sent for this connection has been executed and its responses
+    /// are queued before this message.
+    Processed,
 }
 
 struct Connection {
@@ -159,6 +162,12 @@ impl Driver {
                         bytes: &bytes,
                     },
                 );
+                // Route the responses first, then tell the connection its input was
+                // handled: it reads again only after that (see `connection::pump`).
+                self.drain(server);
+                if let Some(conn) = self.connections.get(&session) {
+                    let _ = conn.output.send(ConnOutput::Processed);
+                }
             }
             Request::Closed { session } => {
                 server.handle_input(now, Input::Closed { session });

@@ -63,7 +63,9 @@ impl Default for TestServerBuilder {
         let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
         TestServerBuilder {
             users: Vec::new(),
-            config: Config::default(),
+            // Command events feed the protocol log and `events()`; a string per command is
+            // nothing next to a network round trip.
+            config: Config::default().with_command_events(true),
             imap: Some(loopback),
             imaps: Some(loopback),
             certificate: CertificateSource::Generated {

@@ -12,7 +12,7 @@ use imap_codec::imap_types::auth::AuthMechanism;
 
 use crate::config::Feature;
 use crate::server::Event;
-use crate::session::{capability, Mode, Session, SessionContext, State, Tagged};
+use crate::session::{Mode, Session, SessionContext, State, Tagged};
 
 /// Where a SASL exchange stands.
 #[derive(Debug)]
@@ -68,7 +68,7 @@ impl Session {
             session: self.id,
             user: user.to_owned(),
         });
-        let caps = capability::list(self, ctx.config);
+        let caps = ctx.capabilities.for_session(self);
         Tagged::ok(format!("[CAPABILITY {caps}] {what} completed"))
     }
 

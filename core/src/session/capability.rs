@@ -8,21 +8,47 @@
 use imap_codec::imap_types::extensions::enable::CapabilityEnable;
 
 use crate::config::{Config, Feature};
-use crate::session::{Session, SessionContext, State, Tagged};
+use crate::session::{untagged_fmt, Session, SessionContext, State, Tagged};
 
-/// The capability list for this session's state, space-separated.
-pub(crate) fn list(session: &Session, config: &Config) -> String {
+/// The capability lists a session can see, computed once per server.
+#[derive(Debug)]
+pub(crate) struct Capabilities {
+    before_auth_plain: String,
+    before_auth_tls: String,
+    after_auth: String,
+}
+
+impl Capabilities {
+    pub(crate) fn new(config: &Config) -> Self {
+        Capabilities {
+            before_auth_plain: list(config, true, false),
+            before_auth_tls: list(config, true, true),
+            after_auth: list(config, false, true),
+        }
+    }
+
+    /// The list for this session's state, space-separated.
+    pub(crate) fn for_session(&self, session: &Session) -> &str {
+        match (&session.state, session.tls) {
+            (State::NotAuthenticated, false) => &self.before_auth_plain,
+            (State::NotAuthenticated, true) => &self.before_auth_tls,
+            _ => &self.after_auth,
+        }
+    }
+}
+
+/// The capability list for a session state, space-separated.
+fn list(config: &Config, before_auth: bool, tls: bool) -> String {
     let mut caps: Vec<String> = vec!["IMAP4rev1".into()];
     let on = |f| config.is_enabled(f);
     if on(Feature::Imap4Rev2) {
         caps.push("IMAP4rev2".into());
     }
-    let before_auth = matches!(session.state, State::NotAuthenticated);
     if before_auth {
-        if !session.tls && on(Feature::StartTls) {
+        if !tls && on(Feature::StartTls) {
             caps.push("STARTTLS".into());
         }
-        if config.login_requires_tls && !session.tls {
+        if config.login_requires_tls && !tls {
             caps.push("LOGINDISABLED".into());
         } else {
             if on(Feature::AuthPlain) {
@@ -50,6 +76,7 @@ pub(crate) fn list(session: &Session, config: &Config) -> String {
         (Feature::StatusSize, "STATUS=SIZE"),
         (Feature::Esearch, "ESEARCH"),
         (Feature::Within, "WITHIN"),
+        (Feature::Binary, "BINARY"),
     ];
     for (feature, name) in simple {
         if on(feature) {
@@ -64,8 +91,8 @@ pub(crate) fn list(session: &Session, config: &Config) -> String {
 
 impl Session {
     pub(crate) fn capability(&mut self, ctx: &mut SessionContext<'_>) -> Option<Tagged> {
-        let caps = list(self, ctx.config);
-        ctx.untagged(&format!("CAPABILITY {caps}"));
+        let caps = ctx.capabilities.for_session(self);
+        untagged_fmt!(&mut ctx.out, "CAPABILITY {caps}");
         Tagged::ok("CAPABILITY completed")
     }
 

@@ -8,6 +8,8 @@
 //! RFC 4731 §3: `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP
 //! search-return-opt)] ")"` with `search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT"`.
 
+use crate::session::framing::LiteralSpan;
+
 /// What the pre-parser found.
 pub(crate) enum Preparsed {
     /// Nothing of ours: decode the message as it is.
@@ -25,6 +27,46 @@ pub(crate) enum Extras {
     None,
     /// ESEARCH return options.
     SearchReturn(SearchReturn),
+    /// APPEND's message literal, left out of what the codec parsed (it saw an empty
+    /// literal): these bytes of the original message are the message.
+    AppendData(std::ops::Range<usize>),
+}
+
+/// Literals at least this large in APPEND are kept away from the codec, which would
+/// otherwise check every byte one at a time; we check them with `memchr` instead.
+const BIG_LITERAL: usize = 1024;
+
+/// For `tag APPEND … {n}` with a big final literal: the message with that literal
+/// replaced by an empty one, and where the real bytes are. `None` when not applicable.
+/// A literal holding NUL (without BINARY's `~`) is left to the codec, which refuses it.
+pub(crate) fn lift_append_literal(
+    message: &[u8],
+    literals: &[LiteralSpan],
+) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+    let last = *literals.last()?;
+    if last.len < BIG_LITERAL || !is_command(message, b"APPEND") {
+        return None;
+    }
+    let data = last.data..last.data + last.len;
+    let literal8 = last.announce > 0 && message[last.announce - 1] == b'~';
+    if !literal8 && memchr::memchr(0, &message[data.clone()]).is_some() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(last.announce + 8 + (message.len() - data.end));
+    bytes.extend_from_slice(&message[..last.announce]);
+    bytes.extend_from_slice(b"{0}\r\n");
+    bytes.extend_from_slice(&message[data.end..]);
+    Some((bytes, data))
+}
+
+/// Whether the message's command word (after the tag) is `word`.
+fn is_command(message: &[u8], word: &[u8]) -> bool {
+    let Some((_, rest)) = split_word(message) else {
+        return false;
+    };
+    rest.len() > word.len()
+        && rest[..word.len()].eq_ignore_ascii_case(word)
+        && rest[word.len()] == b' '
 }
 
 /// ESEARCH return options; an empty `RETURN ()` means ALL.

@@ -14,6 +14,7 @@ use imap_codec::imap_types::fetch::{
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::config::Feature;
+use crate::session::messages::Targets;
 use crate::session::{Session, SessionContext, State, Tagged};
 use crate::store::{FlagOperation, Flags, Message, SystemFlag, Uid};
 use crate::wire;
@@ -27,7 +28,10 @@ impl Session {
         uid: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
@@ -54,6 +58,27 @@ impl Session {
         let State::Selected { selection, .. } = &mut self.state else {
             return Tagged::bad("No mailbox selected");
         };
+        // RFC 3516 §4.3: "If the content transfer encoding is unknown, the server MUST
+        // respond with a tagged NO … containing the UNKNOWN-CTE response code", so this is
+        // checked before anything is sent or \Seen is set.
+        if let Some(mailbox) = ctx.store.mailbox(selection.mailbox) {
+            for item in &items {
+                let (MessageDataItemName::Binary { section, .. }
+                | MessageDataItemName::BinarySize { section }) = item
+                else {
+                    continue;
+                };
+                let parts: Vec<u32> = section.iter().map(|n| n.get()).collect();
+                let unknown = targets.iter().any(|(_, uid)| {
+                    mailbox
+                        .message(*uid)
+                        .is_some_and(|m| m.body().mime().check_binary(&parts).is_err())
+                });
+                if unknown {
+                    return Tagged::no("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding");
+                }
+            }
+        }
         let sets_seen = !selection.read_only && items.iter().any(sets_seen);
         let mut seen_now: Vec<Uid> = Vec::new();
         if sets_seen {
@@ -258,10 +283,18 @@ fn write_partial_data(
         None => data,
     };
     out.push(b' ');
-    if binary && data.contains(&0) {
+    if !data.contains(&0) {
+        wire::literal(out, data);
+    } else if binary {
         wire::literal8(out, data);
     } else {
-        wire::literal(out, data);
+        // A literal may not carry NUL, and BODY[] has no literal8 form (RFC 3516 keeps
+        // that for BINARY[]): NUL goes out as 0x80, as Dovecot does, keeping the size.
+        let masked: Vec<u8> = data
+            .iter()
+            .map(|&b| if b == 0 { 0x80 } else { b })
+            .collect();
+        wire::literal(out, &masked);
     }
 }
 

@@ -14,7 +14,7 @@ use imap_codec::imap_types::status::StatusDataItemName;
 
 use crate::config::Feature;
 use crate::session::extparse::Extras;
-use crate::session::{untagged, Selection, Session, SessionContext, State, Tagged};
+use crate::session::{untagged, untagged_fmt, Selection, Session, SessionContext, State, Tagged};
 use crate::store::{name, Mailbox, StoreError, SystemFlag};
 use crate::wire;
 
@@ -100,9 +100,9 @@ impl Session {
         let mut flags = Vec::new();
         wire::flag_names(&mut flags, mailbox.keywords());
         let flags = String::from_utf8(flags).unwrap_or_default();
-        untagged(&mut ctx.out, &format!("{} EXISTS", mailbox.len()));
+        untagged_fmt!(&mut ctx.out, "{} EXISTS", mailbox.len());
         if !self.rev2 {
-            untagged(&mut ctx.out, &format!("{} RECENT", selection.recent.len()));
+            untagged_fmt!(&mut ctx.out, "{} RECENT", selection.recent.len());
             if let Some(first) = mailbox
                 .messages()
                 .iter()
@@ -122,7 +122,7 @@ impl Session {
             &mut ctx.out,
             &format!("OK [UIDNEXT {}] Predicted next UID", mailbox.uid_next()),
         );
-        untagged(&mut ctx.out, &format!("FLAGS ({flags})"));
+        untagged_fmt!(&mut ctx.out, "FLAGS ({flags})");
         if read_only {
             untagged(
                 &mut ctx.out,

@@ -20,6 +20,14 @@ use crate::store::{FlagOperation, Flags, Uid};
 use crate::time::Timestamp;
 use crate::wire;
 
+/// Messages a sequence set names in the session's view.
+pub(crate) struct Targets {
+    /// (sequence number, UID) of each message that still exists.
+    pub found: Vec<(u32, Uid)>,
+    /// Some named messages were expunged by another session meanwhile.
+    pub expunged: bool,
+}
+
 /// Client flag arguments as store flags; `\Recent` and unknown system flags are refused.
 pub(crate) fn to_flags(flags: &[Flag<'_>]) -> Result<Flags, Option<Tagged>> {
     let names: Vec<String> = flags.iter().map(ToString::to_string).collect();
@@ -35,6 +43,7 @@ impl Session {
         flags: &[Flag<'_>],
         date: Option<&DateTime>,
         message: &LiteralOrLiteral8<'_>,
+        lifted: Option<&[u8]>,
     ) -> Option<Tagged> {
         let user = self.user_name();
         let name = match mailbox_name(mailbox) {
@@ -46,11 +55,12 @@ impl Session {
             Err(reply) => return reply,
         };
         let data = match message {
-            LiteralOrLiteral8::Literal(literal) => literal.data(),
+            LiteralOrLiteral8::Literal(literal) => lifted.unwrap_or(literal.data()),
+            LiteralOrLiteral8::Literal8(literal8) if ctx.config.is_enabled(Feature::Binary) => {
+                lifted.unwrap_or(literal8.data.as_ref())
+            }
             LiteralOrLiteral8::Literal8(_) => {
-                return Tagged::no(
-                    "[CANNOT] APPEND of literal8 needs BINARY, which is not supported",
-                );
+                return Tagged::no("[CANNOT] APPEND of literal8 needs BINARY, which is off");
             }
         };
         if data.len() > ctx.config.max_message_size as usize {
@@ -84,10 +94,11 @@ impl Session {
         ctx: &SessionContext<'_>,
         set: &SequenceSet,
         uid: bool,
-    ) -> Result<(Vec<(u32, Uid)>, bool), Option<Tagged>> {
+    ) -> Result<Targets, Option<Tagged>> {
         let State::Selected { selection, .. } = &self.state else {
             return Err(Tagged::bad("No mailbox selected"));
         };
+        let uid_mode = uid;
         let positions = resolve(set, uid, selection.uids()).map_err(Tagged::bad)?;
         let mailbox = ctx.store.mailbox(selection.mailbox);
         let mut expunged = false;
@@ -96,11 +107,16 @@ impl Session {
             let uid = selection.uids()[i];
             if mailbox.is_some_and(|m| m.position(uid).is_some()) {
                 targets.push((i as u32 + 1, uid));
-            } else {
+            } else if !uid_mode {
+                // A UID that no longer exists is simply not matched (RFC 9051 §6.4.9);
+                // a sequence number the client still sees deserves an explanation.
                 expunged = true;
             }
         }
-        Ok((targets, expunged))
+        Ok(Targets {
+            found: targets,
+            expunged,
+        })
     }
 
     pub(crate) fn expunge(
@@ -111,7 +127,13 @@ impl Session {
         let user = self.user_name();
         let uids = match uid_set {
             Some(set) => match self.targets(ctx, set, true) {
-                Ok((targets, _)) => Some(targets.into_iter().map(|(_, u)| u).collect::<Vec<_>>()),
+                Ok(targets) => Some(
+                    targets
+                        .found
+                        .into_iter()
+                        .map(|(_, u)| u)
+                        .collect::<Vec<_>>(),
+                ),
                 Err(reply) => return reply,
             },
             None => None,
@@ -150,7 +172,10 @@ impl Session {
         uid: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
@@ -224,7 +249,10 @@ impl Session {
             (false, true) => "MOVE",
             (true, true) => "UID MOVE",
         };
-        let (targets, expunged) = match self.targets(ctx, set, uid) {
+        let Targets {
+            found: targets,
+            expunged,
+        } = match self.targets(ctx, set, uid) {
             Ok(found) => found,
             Err(reply) => return reply,
         };
@@ -246,7 +274,7 @@ impl Session {
         }
         let source_uids: Vec<Uid> = targets.iter().map(|(_, u)| *u).collect();
         let (pairs, change) = match ctx.store.copy(selection.mailbox, &source_uids, destination) {
-            Ok(done) => done,
+            Ok(copied) => (copied.pairs, copied.change),
             Err(error) => return store_error(&error),
         };
         if let Some(change) = change {

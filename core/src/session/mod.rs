@@ -59,6 +59,8 @@ mod search;
 mod sequence;
 mod sync;
 
+use std::borrow::Cow;
+
 use imap_codec::imap_types::command::{Command, CommandBody};
 
 use crate::config::{Config, Feature};
@@ -66,6 +68,7 @@ use crate::server::{Event, SessionId};
 use crate::store::{Change, MailStore, MailboxId, Uid};
 use crate::time::Timestamp;
 
+pub(crate) use capability::Capabilities;
 pub(crate) use framing::Framer;
 pub(crate) use sync::Selection;
 
@@ -73,6 +76,7 @@ pub(crate) use sync::Selection;
 pub(crate) struct SessionContext<'a> {
     pub store: &'a mut MailStore,
     pub config: &'a Config,
+    pub capabilities: &'a capability::Capabilities,
     pub now: Timestamp,
     /// Bytes to transmit.
     pub out: Vec<u8>,
@@ -84,10 +88,16 @@ pub(crate) struct SessionContext<'a> {
 }
 
 impl<'a> SessionContext<'a> {
-    pub(crate) fn new(store: &'a mut MailStore, config: &'a Config, now: Timestamp) -> Self {
+    pub(crate) fn new(
+        store: &'a mut MailStore,
+        config: &'a Config,
+        capabilities: &'a capability::Capabilities,
+        now: Timestamp,
+    ) -> Self {
         SessionContext {
             store,
             config,
+            capabilities,
             now,
             out: Vec::new(),
             changes: Vec::new(),
@@ -97,13 +107,15 @@ impl<'a> SessionContext<'a> {
         }
     }
 
-    /// Writes a tagged response line.
+    /// Writes a tagged response line. Control characters in `text` (which may quote a
+    /// client's mailbox name) are replaced, so a name can never end the line early and
+    /// smuggle a response in.
     pub(crate) fn tagged(&mut self, tag: &str, status: &str, text: &str) {
         self.out.extend_from_slice(tag.as_bytes());
         self.out.push(b' ');
         self.out.extend_from_slice(status.as_bytes());
         self.out.push(b' ');
-        self.out.extend_from_slice(text.as_bytes());
+        push_text(&mut self.out, text);
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -117,35 +129,61 @@ impl<'a> SessionContext<'a> {
     }
 }
 
+/// Writes `* <formatted>\r\n` straight into an output buffer, without an intermediate
+/// `String`. For server-made text only (client text goes through [`untagged`]).
+macro_rules! untagged_fmt {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::io::Write as _;
+        let out: &mut Vec<u8> = $out;
+        out.extend_from_slice(b"* ");
+        let _ = write!(out, $($arg)*);
+        out.extend_from_slice(b"\r\n");
+    }};
+}
+pub(crate) use untagged_fmt;
+
 /// Writes `* text\r\n`.
 pub(crate) fn untagged(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(b"* ");
-    out.extend_from_slice(text.as_bytes());
+    push_text(out, text);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends response text, replacing control characters (RFC 9051 `TEXT-CHAR` excludes
+/// CR and LF) with `?`.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != 0x7f) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        out.extend(
+            text.bytes()
+                .map(|b| if b < 0x20 || b == 0x7f { b'?' } else { b }),
+        );
+    }
 }
 
 /// A command's tagged response, written after any untagged updates.
 pub(crate) struct Tagged {
     pub status: &'static str,
-    pub text: String,
+    pub text: Cow<'static, str>,
 }
 
 impl Tagged {
-    pub(crate) fn ok(text: impl Into<String>) -> Option<Tagged> {
+    pub(crate) fn ok(text: impl Into<Cow<'static, str>>) -> Option<Tagged> {
         Some(Tagged {
             status: "OK",
             text: text.into(),
         })
     }
 
-    pub(crate) fn no(text: impl Into<String>) -> Option<Tagged> {
+    pub(crate) fn no(text: impl Into<Cow<'static, str>>) -> Option<Tagged> {
         Some(Tagged {
             status: "NO",
             text: text.into(),
         })
     }
 
-    pub(crate) fn bad(text: impl Into<String>) -> Option<Tagged> {
+    pub(crate) fn bad(text: impl Into<Cow<'static, str>>) -> Option<Tagged> {
         Some(Tagged {
             status: "BAD",
             text: text.into(),
@@ -203,9 +241,13 @@ impl Session {
         }
     }
 
-    pub(crate) fn greeting(&mut self, config: &Config) -> Vec<u8> {
+    pub(crate) fn greeting(
+        &mut self,
+        config: &Config,
+        capabilities: &capability::Capabilities,
+    ) -> Vec<u8> {
         let mut out = b"* OK [CAPABILITY ".to_vec();
-        out.extend_from_slice(capability::list(self, config).as_bytes());
+        out.extend_from_slice(capabilities.for_session(self).as_bytes());
         out.extend_from_slice(b"] ");
         out.extend_from_slice(config.greeting.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -267,14 +309,37 @@ impl Session {
             }
             Mode::Command => {
                 let framer = std::mem::replace(&mut self.framer, Framer::placeholder());
-                match extparse::preparse(framer.message()) {
-                    extparse::Preparsed::Plain => match framer.decode() {
-                        Ok(command) => self.dispatch(ctx, command, extparse::Extras::None),
+                let fixed = framer.message_with_crlf();
+                let message = fixed.as_deref().unwrap_or(framer.message());
+                if fixed.is_none() {
+                    if let Some((bytes, data)) =
+                        extparse::lift_append_literal(message, framer.literals())
+                    {
+                        match framing::decode_bytes(&bytes) {
+                            Ok(command) => self.dispatch(
+                                ctx,
+                                command,
+                                extparse::Extras::AppendData(data),
+                                message,
+                            ),
+                            Err(error) => self.reject_unparsed(ctx, &framer, error),
+                        }
+                        self.framer = framer;
+                        return;
+                    }
+                }
+                match extparse::preparse(message) {
+                    extparse::Preparsed::Plain if fixed.is_none() => match framer.decode() {
+                        Ok(command) => self.dispatch(ctx, command, extparse::Extras::None, message),
+                        Err(error) => self.reject_unparsed(ctx, &framer, error),
+                    },
+                    extparse::Preparsed::Plain => match framing::decode_bytes(message) {
+                        Ok(command) => self.dispatch(ctx, command, extparse::Extras::None, message),
                         Err(error) => self.reject_unparsed(ctx, &framer, error),
                     },
                     extparse::Preparsed::Rewritten { bytes, extras } => {
                         match framing::decode_bytes(&bytes) {
-                            Ok(command) => self.dispatch(ctx, command, extras),
+                            Ok(command) => self.dispatch(ctx, command, extras, message),
                             Err(error) => self.reject_unparsed(ctx, &framer, error),
                         }
                     }
@@ -292,26 +357,33 @@ impl Session {
         ctx.tagged(&tag, "BAD", &error);
     }
 
+    /// Executes a parsed command; `raw` is the message it was parsed from.
     fn dispatch(
         &mut self,
         ctx: &mut SessionContext<'_>,
         command: Command<'_>,
         extras: extparse::Extras,
+        raw: &[u8],
     ) {
         let tag = command.tag.inner().to_owned();
-        ctx.events.push(Event::CommandReceived {
-            session: self.id,
-            line: redacted_line(&tag, &command.body),
-        });
+        if ctx.config.command_events {
+            ctx.events.push(Event::CommandReceived {
+                session: self.id,
+                line: redacted_line(&tag, &command.body),
+            });
+        }
         let name = command.body.name();
         let body = command.body;
-        let state_ok = match (&self.state, required_state(&body)) {
-            (_, Required::Any) => true,
-            (State::NotAuthenticated, Required::NotAuthenticated) => true,
-            (State::Authenticated { .. } | State::Selected { .. }, Required::Authenticated) => true,
-            (State::Selected { .. }, Required::Selected) => true,
-            _ => false,
-        };
+        let state_ok = matches!(
+            (&self.state, required_state(&body)),
+            (_, Required::Any)
+                | (State::NotAuthenticated, Required::NotAuthenticated)
+                | (
+                    State::Authenticated { .. } | State::Selected { .. },
+                    Required::Authenticated
+                )
+                | (State::Selected { .. }, Required::Selected)
+        );
         if !state_ok {
             let text = match (&self.state, required_state(&body)) {
                 (State::NotAuthenticated, _) => format!("{name} not allowed before authentication"),
@@ -343,7 +415,8 @@ impl Session {
         );
         let reply = match body {
             CommandBody::Capability => self.capability(ctx),
-            CommandBody::Noop | CommandBody::Check => Tagged::ok(format!("{name} completed")),
+            CommandBody::Noop => Tagged::ok("NOOP completed"),
+            CommandBody::Check => Tagged::ok("CHECK completed"),
             CommandBody::Logout => {
                 ctx.untagged("BYE Logging out");
                 ctx.tagged(&tag, "OK", "LOGOUT completed");
@@ -400,7 +473,13 @@ impl Session {
                 flags,
                 date,
                 message,
-            } => self.append(ctx, &mailbox, &flags, date.as_ref(), &message),
+            } => {
+                let lifted = match &extras {
+                    extparse::Extras::AppendData(range) => raw.get(range.clone()),
+                    _ => None,
+                };
+                self.append(ctx, &mailbox, &flags, date.as_ref(), &message, lifted)
+            }
             CommandBody::Idle => self.start_idle(ctx, &tag),
             CommandBody::Close => self.close_mailbox(ctx, true),
             CommandBody::Unselect => self.close_mailbox(ctx, false),

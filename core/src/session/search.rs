@@ -7,11 +7,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use imap_codec::imap_types::core::Charset;
 use imap_codec::imap_types::search::SearchKey;
 
 use crate::config::Feature;
+use crate::mime::Needle;
 use crate::session::extparse::{Extras, SearchReturn};
 use crate::session::sequence::{compact, resolve};
 use crate::session::{Selection, Session, SessionContext, State, Tagged};
@@ -52,6 +54,7 @@ impl Session {
             mailbox,
             now: ctx.now,
             resolved: RefCell::default(),
+            needles: RefCell::default(),
         };
         let mut matched: Vec<(u32, Uid)> = Vec::new();
         for (i, &message_uid) in selection.uids().iter().enumerate() {
@@ -83,8 +86,8 @@ impl Session {
             None => {
                 let mut line = String::from("SEARCH");
                 for v in &values {
-                    line.push(' ');
-                    line.push_str(&v.to_string());
+                    // Infallible for a String; no temporary String per number.
+                    let _ = write!(line, " {v}");
                 }
                 ctx.untagged(&line);
             }
@@ -139,6 +142,9 @@ struct Search<'a> {
     /// Sequence-set keys resolved to view positions once per command, not per message,
     /// keyed by the key's address in the parsed command.
     resolved: RefCell<HashMap<usize, Vec<usize>>>,
+    /// Content-search strings and header field names, prepared (lower-cased) once per
+    /// command and keyed like `resolved`, so that matching a message allocates nothing.
+    needles: RefCell<HashMap<usize, (Box<str>, Needle)>>,
 }
 
 impl Search<'_> {
@@ -151,18 +157,43 @@ impl Search<'_> {
     ) -> Result<bool, String> {
         let address = key as *const SearchKey<'_> as usize;
         let mut resolved = self.resolved.borrow_mut();
-        if !resolved.contains_key(&address) {
-            resolved.insert(address, resolve(set, uid, self.selection.uids())?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = resolved.entry(address) {
+            entry.insert(resolve(set, uid, self.selection.uids())?);
         }
         Ok(resolved[&address]
             .binary_search(&(msn as usize - 1))
             .is_ok())
     }
 
+    /// Runs `f` with the prepared (lower-cased) `field` name and `value` needle of the
+    /// content-search `key`.
+    fn with_needle<R>(
+        &self,
+        key: &SearchKey<'_>,
+        field: &[u8],
+        value: &[u8],
+        f: impl FnOnce(&str, &Needle) -> R,
+    ) -> R {
+        let address = key as *const SearchKey<'_> as usize;
+        let mut needles = self.needles.borrow_mut();
+        let (field, needle) = needles.entry(address).or_insert_with(|| {
+            let field = String::from_utf8_lossy(field).to_lowercase();
+            (field.into(), Needle::new(value))
+        });
+        f(field, needle)
+    }
+
+    /// FROM, TO, CC, BCC, SUBJECT and HEADER: a field called `field` contains `value`.
+    fn header(&self, key: &SearchKey<'_>, message: &Message, field: &[u8], value: &[u8]) -> bool {
+        let raw = message.body().bytes();
+        self.with_needle(key, field, value, |field, needle| {
+            message.body().mime().header_contains(raw, field, needle)
+        })
+    }
+
     fn matches(&self, key: &SearchKey<'_>, msn: u32, message: &Message) -> Result<bool, String> {
         let flags = message.flags();
         let raw = message.body().bytes();
-        let text = |s: &dyn AsRef<[u8]>| String::from_utf8_lossy(s.as_ref()).into_owned();
         Ok(match key {
             SearchKey::All => true,
             SearchKey::And(keys) => {
@@ -222,24 +253,20 @@ impl Search<'_> {
             SearchKey::Older(seconds) => {
                 self.now.millis_since(message.internal_date()) > i64::from(seconds.get()) * 1000
             }
-            SearchKey::From(s) => message.body().mime().header_contains(raw, "From", &text(s)),
-            SearchKey::To(s) => message.body().mime().header_contains(raw, "To", &text(s)),
-            SearchKey::Cc(s) => message.body().mime().header_contains(raw, "Cc", &text(s)),
-            SearchKey::Bcc(s) => message.body().mime().header_contains(raw, "Bcc", &text(s)),
-            SearchKey::Subject(s) => {
-                message
-                    .body()
-                    .mime()
-                    .header_contains(raw, "Subject", &text(s))
-            }
+            SearchKey::From(s) => self.header(key, message, b"from", s.as_ref()),
+            SearchKey::To(s) => self.header(key, message, b"to", s.as_ref()),
+            SearchKey::Cc(s) => self.header(key, message, b"cc", s.as_ref()),
+            SearchKey::Bcc(s) => self.header(key, message, b"bcc", s.as_ref()),
+            SearchKey::Subject(s) => self.header(key, message, b"subject", s.as_ref()),
             SearchKey::Header(name, value) => {
-                message
-                    .body()
-                    .mime()
-                    .header_contains(raw, &text(name), &text(value))
+                self.header(key, message, name.as_ref(), value.as_ref())
             }
-            SearchKey::Body(s) => message.body().mime().body_contains(raw, &text(s)),
-            SearchKey::Text(s) => message.body().mime().text_contains(raw, &text(s)),
+            SearchKey::Body(s) => self.with_needle(key, b"", s.as_ref(), |_, needle| {
+                message.body().mime().body_contains(raw, needle)
+            }),
+            SearchKey::Text(s) => self.with_needle(key, b"", s.as_ref(), |_, needle| {
+                message.body().mime().text_contains(raw, needle)
+            }),
             SearchKey::ModSequence { .. } => false,
         })
     }

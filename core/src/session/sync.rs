@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::session::{untagged, Session, SessionContext, State};
+use crate::session::{untagged, untagged_fmt, Session, SessionContext, State};
 use crate::store::{Change, Mailbox, MailboxId, Uid};
 use crate::wire;
 
@@ -115,7 +115,7 @@ impl Session {
             // Highest number first, so every number is right when sent.
             for uid in gone.iter().rev() {
                 if let Some(msn) = selection.msn(*uid) {
-                    untagged(&mut ctx.out, &format!("{msn} EXPUNGE"));
+                    untagged_fmt!(&mut ctx.out, "{msn} EXPUNGE");
                 }
             }
             selection.forget(&gone);
@@ -126,13 +126,13 @@ impl Session {
                 .map(|m| m.uid())
                 .collect();
             selection.uids.extend_from_slice(&new);
-            untagged(&mut ctx.out, &format!("{} EXISTS", selection.uids.len()));
+            untagged_fmt!(&mut ctx.out, "{} EXISTS", selection.uids.len());
             if !rev2 {
                 if !selection.read_only {
                     let claimed = ctx.store.claim_recent(selection.mailbox);
                     selection.recent.extend(claimed);
                 }
-                untagged(&mut ctx.out, &format!("{} RECENT", selection.recent.len()));
+                untagged_fmt!(&mut ctx.out, "{} RECENT", selection.recent.len());
             }
         }
         if !selection.pending_flags.is_empty() {

@@ -157,7 +157,7 @@ impl Flags {
     pub fn add_all(&mut self, other: &Flags) {
         self.system |= other.system;
         if !other.keywords.is_empty() {
-            let mut merged: Vec<Keyword> = self.keywords.iter().cloned().collect();
+            let mut merged: Vec<Keyword> = self.keywords.to_vec();
             merged.extend(other.keywords.iter().cloned());
             self.set_keywords(merged);
         }
@@ -180,7 +180,7 @@ impl Flags {
     /// Adds a keyword.
     pub fn insert_keyword(&mut self, keyword: Keyword) {
         if !self.keywords.contains(&keyword) {
-            let mut all: Vec<Keyword> = self.keywords.iter().cloned().collect();
+            let mut all: Vec<Keyword> = self.keywords.to_vec();
             all.push(keyword);
             self.set_keywords(all);
         }

@@ -140,6 +140,15 @@ impl Change {
     }
 }
 
+/// What a copy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// `(source UID, destination UID)` pairs in source UID order.
+    pub pairs: Vec<(Uid, Uid)>,
+    /// The change to the destination, if anything was copied.
+    pub change: Option<Change>,
+}
+
 /// A user: credentials, mailbox names and subscriptions.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -313,10 +322,6 @@ impl MailStore {
     /// A user's mailbox by name.
     pub fn mailbox_by_name(&self, user: &str, name: &str) -> Option<&Mailbox> {
         self.mailbox_id(user, name).and_then(|id| self.mailbox(id))
-    }
-
-    pub(crate) fn mailbox_mut(&mut self, id: MailboxId) -> Option<&mut Mailbox> {
-        self.mailboxes.get_mut(&id)
     }
 
     /// A user's mailboxes, sorted by name.
@@ -700,14 +705,13 @@ impl MailStore {
         }))
     }
 
-    /// Copies messages (bytes shared, flags kept, INTERNALDATE kept; RFC 9051 §6.4.7) and
-    /// returns the `(source, destination)` UID pairs in source UID order.
+    /// Copies messages (bytes shared, flags kept, INTERNALDATE kept; RFC 9051 §6.4.7).
     pub fn copy(
         &mut self,
         from: MailboxId,
         uids: &[Uid],
         to: MailboxId,
-    ) -> Result<(Vec<(Uid, Uid)>, Option<Change>), StoreError> {
+    ) -> Result<Copied, StoreError> {
         let source = self
             .mailboxes
             .get(&from)
@@ -741,7 +745,7 @@ impl MailStore {
             mailbox: to,
             uids: pairs.iter().map(|p| p.1).collect(),
         });
-        Ok((pairs, change))
+        Ok(Copied { pairs, change })
     }
 
     /// Claims `\Recent` messages of a mailbox for a session (see [`Mailbox`]).

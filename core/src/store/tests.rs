@@ -158,7 +158,7 @@ fn copy_shares_bytes_and_keeps_flags_and_dates() {
             Timestamp::from_unix_secs(99),
         )
         .unwrap();
-    let (pairs, change) = store.copy(inbox, &[uid, uid], trash).unwrap();
+    let Copied { pairs, change } = store.copy(inbox, &[uid, uid], trash).unwrap();
     assert_eq!(pairs.len(), 1);
     assert!(matches!(change, Some(Change::Appended { .. })));
     let original = store.mailbox(inbox).unwrap().message(uid).unwrap();
