@@ -36,6 +36,12 @@ pub use ephemail_core as core;
 pub use error::Error;
 pub use test_server::{BlockingTestServer, Events, SeedError, TestServer, TestServerBuilder};
 
+/// The README's examples (of this crate and of the core it depends on), compiled as
+/// doctests here because only this crate can see both.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// The addresses a server listens on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Addresses {
