@@ -19,9 +19,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod cli;
 mod clock;
 mod connection;
+pub mod demo;
 mod driver;
 mod error;
 mod listener;
@@ -49,4 +51,6 @@ pub struct Addresses {
     pub imap: Option<SocketAddr>,
     /// Implicit TLS (the port-993 role), if enabled.
     pub imaps: Option<SocketAddr>,
+    /// The admin HTTP API, if enabled.
+    pub admin: Option<SocketAddr>,
 }

@@ -9,12 +9,15 @@ use ephemail::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
-    if let Err(error) = cli::init_logging(&args.log) {
+    let (log, threads) = match &cli.command {
+        Command::Serve(args) => (args.log.as_str(), args.threads),
+        Command::Demo(args) => (args.log.as_str(), Some(1)),
+    };
+    if let Err(error) = cli::init_logging(log) {
         eprintln!("ephemail: {error}");
         return ExitCode::from(2);
     }
-    let mut builder = match args.threads {
+    let mut builder = match threads {
         Some(1) => tokio::runtime::Builder::new_current_thread(),
         Some(threads) => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -30,7 +33,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::serve(args)) {
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(cli::serve(args)),
+        Command::Demo(args) => runtime.block_on(cli::demo(args)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ephemail: {error}");
