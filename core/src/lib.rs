@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod config;
+pub mod fixtures;
 mod mime;
 mod server;
 mod session;

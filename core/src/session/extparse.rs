@@ -8,6 +8,8 @@
 //! RFC 4731 §3: `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP
 //! search-return-opt)] ")"` with `search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT"`.
 
+use imap_codec::imap_types::core::Tag;
+
 use crate::session::framing::LiteralSpan;
 
 /// What the pre-parser found.
@@ -82,6 +84,10 @@ pub(crate) fn preparse(message: &[u8]) -> Preparsed {
     let Some((tag, rest)) = split_word(message) else {
         return Preparsed::Plain;
     };
+    if Tag::validate(tag).is_err() {
+        // Not a command we could answer by tag: the codec rejects it as a whole.
+        return Preparsed::Plain;
+    }
     let Some((word, mut rest)) = split_word(rest) else {
         return Preparsed::Plain;
     };
