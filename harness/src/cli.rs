@@ -97,9 +97,11 @@ pub struct ServeArgs {
     #[arg(long, env = "EPHEMAIL_LOGIN_REQUIRES_TLS")]
     pub login_requires_tls: bool,
 
-    /// Worker threads (default: one per CPU). 1 runs everything on the main thread.
-    #[arg(long, env = "EPHEMAIL_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
+    /// Worker threads. The default, 1, runs everything on one thread: all IMAP work is
+    /// done by one task anyway, and on small machines this gave the lowest latency;
+    /// more threads spread TLS and socket work over that many threads.
+    #[arg(long, env = "EPHEMAIL_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
 
     /// Log filter: error, warn, info, debug (wire transcripts), trace, or a
     /// tracing directive such as `ephemail=debug`. Logs go to stderr.

@@ -11,20 +11,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (log, threads) = match &cli.command {
         Command::Serve(args) => (args.log.as_str(), args.threads),
-        Command::Demo(args) => (args.log.as_str(), Some(1)),
+        Command::Demo(args) => (args.log.as_str(), 1),
     };
     if let Err(error) = cli::init_logging(log) {
         eprintln!("ephemail: {error}");
         return ExitCode::from(2);
     }
-    let mut builder = match threads {
-        Some(1) => tokio::runtime::Builder::new_current_thread(),
-        Some(threads) => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(usize::from(threads));
-            builder
-        }
-        None => tokio::runtime::Builder::new_multi_thread(),
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(usize::from(threads));
+        builder
     };
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
