@@ -546,6 +546,28 @@ impl Events {
         }
     }
 
+    /// The events as a [`Stream`](tokio_stream::Stream), for `StreamExt` combinators
+    /// (`filter`, `take`, `timeout`, …). Like [`Events::next`], it skips events a slow
+    /// reader missed.
+    ///
+    /// ```no_run
+    /// # async fn example(server: ephemail::TestServer) {
+    /// use ephemail::core::Event;
+    /// use tokio_stream::StreamExt;
+    ///
+    /// let mut logins = server
+    ///     .events()
+    ///     .into_stream()
+    ///     .filter(|e| matches!(e, Event::LoggedIn { .. }));
+    /// let first = logins.next().await;
+    /// # let _ = first;
+    /// # }
+    /// ```
+    pub fn into_stream(self) -> impl tokio_stream::Stream<Item = Event> + Send + Unpin + 'static {
+        use tokio_stream::StreamExt;
+        tokio_stream::wrappers::BroadcastStream::new(self.receiver).filter_map(Result::ok)
+    }
+
     /// The next event if one is already there.
     pub fn try_next(&mut self) -> Option<Event> {
         loop {
