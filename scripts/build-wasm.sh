@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the browser demo into wasm/dist/, ready to serve as static files.
+#
+#   scripts/build-wasm.sh
+#
+# Installs what is missing (the wasm32 rust target, wasm-bindgen-cli at the crate's
+# pinned version, npm's binaryen for wasm-opt), builds ephemail-wasm with the size
+# profile, runs wasm-bindgen --target web and wasm-opt -Oz, copies wasm/web/*, prints the
+# module's size raw and gzipped, and fails if the module imports anything from `env`
+# (which would mean something in the graph expects a C runtime or a clock).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+wasm_bindgen_version="0.2.130" # must equal the `wasm-bindgen = "=…"` pin in wasm/Cargo.toml
+binaryen_version="132"         # Debian's binaryen (108) writes modules Chromium rejects
+tools="$root/target/wasm-tools" # npm install location for binaryen
+target_dir="$root/target"
+dist="$root/wasm/dist"
+
+if ! grep -q "wasm-bindgen = \"=$wasm_bindgen_version\"" wasm/Cargo.toml; then
+    echo "build-wasm: wasm/Cargo.toml does not pin wasm-bindgen =$wasm_bindgen_version" >&2
+    exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "build-wasm: adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+    echo "build-wasm: installing wasm-bindgen-cli $wasm_bindgen_version (takes a few minutes)"
+    # Not --locked: its lockfile wants a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+wasm_opt="$tools/node_modules/.bin/wasm-opt"
+if [ ! -x "$wasm_opt" ] || ! "$wasm_opt" --version | grep -q "version $binaryen_version"; then
+    echo "build-wasm: installing npm binaryen@$binaryen_version"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-save --no-audit --no-fund "binaryen@$binaryen_version" >/dev/null
+fi
+
+# Only this package: the workspace as a whole does not build for wasm32 (ring).
+cargo build -p ephemail-wasm --profile wasm-release --target wasm32-unknown-unknown \
+    --target-dir "$target_dir"
+raw="$target_dir/wasm32-unknown-unknown/wasm-release/ephemail_wasm.wasm"
+
+pkg="$target_dir/wasm-pkg"
+rm -rf "$pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" "$raw"
+"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals "$pkg/ephemail_wasm_bg.wasm" -o "$pkg/ephemail_wasm_bg.wasm"
+
+# The module must be self-contained: only wasm-bindgen's own imports, nothing from `env`.
+env_imports="$(node -e '
+const bytes = require("fs").readFileSync(process.argv[1]);
+const module = new WebAssembly.Module(bytes);
+const env = WebAssembly.Module.imports(module).filter((i) => i.module === "env");
+console.log(env.map((i) => i.name).join(" "));
+' "$pkg/ephemail_wasm_bg.wasm")"
+if [ -n "$env_imports" ]; then
+    echo "build-wasm: the module imports from env: $env_imports" >&2
+    exit 1
+fi
+
+rm -rf "$dist"
+mkdir -p "$dist"
+cp -r wasm/web/. "$dist/"
+cp "$pkg/ephemail_wasm.js" "$pkg/ephemail_wasm_bg.wasm" "$dist/"
+
+module="$dist/ephemail_wasm_bg.wasm"
+size=$(wc -c <"$module")
+gzipped=$(gzip -9 -c "$module" | wc -c)
+kib() { awk -v n="$1" 'BEGIN { printf "%.1f KiB", n / 1024 }'; }
+echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($(kib "$size")), gzipped: $gzipped bytes ($(kib "$gzipped"))"
+echo "build-wasm: targets are <= 500 KB and <= 200 KB gzipped"
+if [ "$size" -gt 512000 ] || [ "$gzipped" -gt 204800 ]; then
+    echo "build-wasm: WARNING: over the size target" >&2
+fi
+echo "build-wasm: ready to serve: $dist"

@@ -1,0 +1,597 @@
+//! `ephemail-wasm`: the ephemail IMAP core, unchanged, behind wasm-bindgen.
+//!
+//! These bindings convert types and do nothing else: every IMAP decision is made by
+//! [`ephemail_core::Server`]. JavaScript is the driver, so it has the driver's duties
+//! that the core's run loop spells out, and the one hazard a browser adds:
+//!
+//! - **Time comes from JavaScript.** Every call takes `now_ms` (pass `Date.now()`). The core
+//!   never reads a clock, which matters doubly here: `SystemTime::now()` panics on
+//!   `wasm32-unknown-unknown`. JavaScript owns the timers too: after each call, re-arm one
+//!   `setTimeout` on [`Demo::poll_timeout`] and call [`Demo::handle_timeout`] when it fires.
+//! - **Drain after every call.** After `accept`, `receive`, `close`, `deliver` or
+//!   `handle_timeout`, call [`Demo::poll_output`] until it returns `undefined`. Output for one
+//!   session is often caused by another: a `STORE` typed in the "Laptop" pane queues the
+//!   untagged `FETCH` that the "Phone" pane, idling on the same mailbox, must show.
+//! - **There are no sockets.** A "connection" is a session id; bytes typed in a pane go in,
+//!   bytes for that id come out. `StartTls` output therefore cannot start a handshake: the
+//!   page explains what a real client would do at that moment instead.
+//!
+//! [`Demo::store_json`] is the page's live view of the store, built from the store's public
+//! API on each call.
+
+#![forbid(unsafe_code)]
+
+use ephemail_core::{
+    Change, Config, Event, Flags, Input, MailStore, Message, Output, Server, SessionId, Timestamp,
+};
+use mail_parser::parsers::MessageStream;
+use mail_parser::{HeaderName, HeaderValue};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// One IMAP server living inside the page, seeded with the demo mailboxes.
+#[wasm_bindgen]
+pub struct Demo {
+    server: Server,
+}
+
+#[wasm_bindgen]
+impl Demo {
+    /// A server holding the demo mail (users `alice` and `bob`, password `password`), with
+    /// `STARTTLS` advertised so the page can show where the upgrade happens, and an event
+    /// for every command so the page can list what the server received.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Demo {
+        let config = Config::default()
+            .with_starttls(true)
+            .with_command_events(true);
+        Demo {
+            server: Server::new(config, demo_store()),
+        }
+    }
+
+    /// Opens a plain-text connection (the port-143 role) and queues its greeting.
+    pub fn accept(&mut self, now_ms: f64) -> u32 {
+        session_number(self.server.accept(timestamp(now_ms)))
+    }
+
+    /// Opens a connection that counts as already encrypted (the port-993 role).
+    pub fn accept_tls(&mut self, now_ms: f64) -> u32 {
+        session_number(self.server.accept_tls(timestamp(now_ms)))
+    }
+
+    /// Feeds bytes the client of `session` sent. Unknown or closed sessions are ignored.
+    pub fn receive(&mut self, session: u32, bytes: &[u8], now_ms: f64) {
+        if let Some(session) = self.session_id(session) {
+            let input = Input::Received { session, bytes };
+            self.server.handle_input(timestamp(now_ms), input);
+        }
+    }
+
+    /// Tells the server the client of `session` went away.
+    pub fn close(&mut self, session: u32, now_ms: f64) {
+        if let Some(session) = self.session_id(session) {
+            self.server
+                .handle_input(timestamp(now_ms), Input::Closed { session });
+        }
+    }
+
+    /// Lets time pass (autologout). Call it when the timer armed on
+    /// [`Demo::poll_timeout`] fires.
+    pub fn handle_timeout(&mut self, now_ms: f64) {
+        self.server.handle_timeout(timestamp(now_ms));
+    }
+
+    /// The next thing the page must do, or `undefined` when there is nothing left.
+    pub fn poll_output(&mut self) -> Option<DemoOutput> {
+        self.server.poll_output().map(DemoOutput::from)
+    }
+
+    /// When [`Demo::handle_timeout`] is next due, in Unix milliseconds, if ever.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.server.poll_timeout().map(|at| at.unix_millis() as f64)
+    }
+
+    /// Delivers a message to `user`'s `mailbox` as a mail transfer agent would: new mail
+    /// arriving from outside IMAP. Returns the new message's UID.
+    pub fn deliver(
+        &mut self,
+        now_ms: f64,
+        user: &str,
+        mailbox: &str,
+        message: &[u8],
+    ) -> Result<u32, String> {
+        self.server
+            .deliver(timestamp(now_ms), user, mailbox, message)
+            .map(|uid| uid.get())
+            .map_err(|error| error.to_string())
+    }
+
+    /// A JSON snapshot of the store and the open sessions, for the live view:
+    ///
+    /// `{"users": [{"name", "mailboxes": [{"id", "name", "specialUse", "noselect",
+    /// "subscribed", "uidValidity", "uidNext", "highestModseq", "messages": [{"uid",
+    /// "flags", "from", "subject", "size", "modseq"}]}]}], "sessions": [{"id", "user",
+    /// "mailbox", "uids"}]}`
+    pub fn store_json(&self) -> String {
+        let store = self.server.store();
+        let users: Vec<Value> = store
+            .users()
+            .map(|user| {
+                let mailboxes: Vec<Value> = store
+                    .mailboxes(user.name())
+                    .map(|mailbox| {
+                        let messages: Vec<Value> =
+                            mailbox.messages().iter().map(message_json).collect();
+                        json!({
+                            "id": mailbox.id().get(),
+                            "name": mailbox.name(),
+                            "specialUse": mailbox.special_use().map(|u| u.as_str()),
+                            "noselect": mailbox.is_noselect(),
+                            "subscribed": user.is_subscribed(mailbox.name()),
+                            "uidValidity": mailbox.uid_validity(),
+                            "uidNext": mailbox.uid_next(),
+                            "highestModseq": mailbox.highest_modseq(),
+                            "messages": messages,
+                        })
+                    })
+                    .collect();
+                json!({ "name": user.name(), "mailboxes": mailboxes })
+            })
+            .collect();
+        let sessions: Vec<Value> = self
+            .server
+            .sessions()
+            .map(|id| {
+                let view = self.server.session_view(id);
+                json!({
+                    "id": id.get(),
+                    "user": self.server.session_user(id),
+                    "mailbox": view.map(|(mailbox, _)| mailbox.get()),
+                    "uids": view.map(|(_, uids)| uids.iter().map(|u| u.get()).collect::<Vec<_>>()),
+                })
+            })
+            .collect();
+        json!({ "users": users, "sessions": sessions }).to_string()
+    }
+}
+
+impl Default for Demo {
+    fn default() -> Self {
+        Demo::new()
+    }
+}
+
+impl Demo {
+    fn session_id(&self, number: u32) -> Option<SessionId> {
+        self.server
+            .sessions()
+            .find(|id| id.get() == u64::from(number))
+    }
+}
+
+/// One [`Output`] of the core, as JavaScript sees it.
+#[wasm_bindgen]
+pub struct DemoOutput {
+    kind: &'static str,
+    session: Option<u32>,
+    bytes: Vec<u8>,
+    event: Option<String>,
+}
+
+#[wasm_bindgen]
+impl DemoOutput {
+    /// `"transmit"`, `"starttls"`, `"close"` or `"event"`.
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        self.kind.to_owned()
+    }
+
+    /// The session the output is for (`undefined` for events).
+    #[wasm_bindgen(getter)]
+    pub fn session(&self) -> Option<u32> {
+        self.session
+    }
+
+    /// For `"transmit"`: the exact bytes the server sends to that client.
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> Vec<u8> {
+        self.bytes.clone()
+    }
+
+    /// For `"event"`: the event as JSON, e.g. `{"type":"LoggedIn","session":1,"user":"alice"}`.
+    #[wasm_bindgen(getter)]
+    pub fn event(&self) -> Option<String> {
+        self.event.clone()
+    }
+}
+
+impl From<Output> for DemoOutput {
+    fn from(output: Output) -> Self {
+        let (kind, session, bytes, event) = match output {
+            Output::Transmit { session, bytes } => ("transmit", Some(session), bytes, None),
+            Output::StartTls { session } => ("starttls", Some(session), Vec::new(), None),
+            Output::Close { session } => ("close", Some(session), Vec::new(), None),
+            Output::Event(event) => ("event", None, Vec::new(), Some(event_json(&event))),
+            _ => ("unknown", None, Vec::new(), None),
+        };
+        DemoOutput {
+            kind,
+            session: session.map(session_number),
+            bytes,
+            event,
+        }
+    }
+}
+
+fn timestamp(now_ms: f64) -> Timestamp {
+    Timestamp::from_unix_millis(now_ms as i64)
+}
+
+fn session_number(id: SessionId) -> u32 {
+    u32::try_from(id.get()).unwrap_or(u32::MAX)
+}
+
+fn message_json(message: &Message) -> Value {
+    let flags: Vec<&str> = message
+        .flags()
+        .system_flags()
+        .map(|flag| flag.as_str())
+        .chain(message.flags().keywords().iter().map(|k| k.as_str()))
+        .collect();
+    let (subject, from) = subject_and_from(message.body().bytes());
+    json!({
+        "uid": message.uid().get(),
+        "flags": flags,
+        "from": from,
+        "subject": subject,
+        "size": message.size(),
+        "modseq": message.modseq(),
+    })
+}
+
+/// The decoded Subject and From fields of a raw message, for the list view.
+///
+/// Only the two fields are decoded (RFC 2047 words included), with the same field
+/// reader the core's MIME code uses, so the live view adds no second header parser.
+fn subject_and_from(raw: &[u8]) -> (Option<String>, Option<String>) {
+    let mut stream = MessageStream::new(raw);
+    let (mut subject, mut from) = (None, None);
+    // parse_header_name returns None at the blank line that ends the header.
+    while let Some(name) = stream.parse_header_name() {
+        let HeaderValue::Text(value) = stream.parse_unstructured() else {
+            continue;
+        };
+        match name {
+            HeaderName::Subject if subject.is_none() => subject = Some(value.into_owned()),
+            HeaderName::From if from.is_none() => from = Some(value.into_owned()),
+            _ => {}
+        }
+        if subject.is_some() && from.is_some() {
+            break;
+        }
+    }
+    (subject, from)
+}
+
+fn event_json(event: &Event) -> String {
+    let value = match event {
+        Event::MailboxChanged { user, change } => {
+            json!({ "type": "MailboxChanged", "user": user, "change": change_json(change) })
+        }
+        Event::LoggedIn { session, user } => {
+            json!({ "type": "LoggedIn", "session": session.get(), "user": user })
+        }
+        Event::CommandReceived { session, line } => {
+            json!({ "type": "CommandReceived", "session": session.get(), "line": line })
+        }
+        Event::SessionClosed { session } => {
+            json!({ "type": "SessionClosed", "session": session.get() })
+        }
+        _ => json!({ "type": "Other" }),
+    };
+    value.to_string()
+}
+
+fn change_json(change: &Change) -> Value {
+    let uids = |uids: &[ephemail_core::Uid]| uids.iter().map(|u| u.get()).collect::<Vec<_>>();
+    match change {
+        Change::Appended { mailbox, uids: u } => {
+            json!({ "kind": "Appended", "mailbox": mailbox.get(), "uids": uids(u) })
+        }
+        Change::FlagsChanged { mailbox, uids: u } => {
+            json!({ "kind": "FlagsChanged", "mailbox": mailbox.get(), "uids": uids(u) })
+        }
+        Change::Expunged { mailbox, uids: u } => {
+            json!({ "kind": "Expunged", "mailbox": mailbox.get(), "uids": uids(u) })
+        }
+        Change::MailboxCreated { mailbox, name, .. } => {
+            json!({ "kind": "MailboxCreated", "mailbox": mailbox.get(), "name": name })
+        }
+        Change::MailboxDeleted { mailbox, name, .. } => {
+            json!({ "kind": "MailboxDeleted", "mailbox": mailbox.get(), "name": name })
+        }
+        Change::MailboxRenamed {
+            mailbox, from, to, ..
+        } => {
+            json!({ "kind": "MailboxRenamed", "mailbox": mailbox.get(), "from": from, "to": to })
+        }
+        _ => json!({ "kind": "Other", "mailbox": change.mailbox().get() }),
+    }
+}
+
+// ----- demo data -----
+
+/// The demo mailboxes: alice has a few messages of different shapes (one with a large
+/// attachment, so that "headers only" has something to save), bob has one.
+fn demo_store() -> MailStore {
+    let mut store = MailStore::new();
+    for (user, mailbox, flags, day, raw) in demo_messages() {
+        if store.user(user).is_none() {
+            // Both names are fixed and distinct, so adding them cannot fail.
+            let _ = store.add_user(user, "password");
+        }
+        let flags = Flags::parse(flags.iter().copied()).unwrap_or_default();
+        // 2026-11-{day} 09:00 UTC
+        let date = Timestamp::from_unix_secs(1_793_437_200 + i64::from(day) * 86_400);
+        let _ = store.deliver(user, mailbox, raw, flags, date);
+    }
+    store
+}
+
+type DemoMessage = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    u8,
+    Vec<u8>,
+);
+
+fn demo_messages() -> Vec<DemoMessage> {
+    vec![
+        (
+            "alice",
+            "INBOX",
+            &["\\Seen"],
+            20,
+            text_message(
+                "Bob Builder <bob@example.com>",
+                "alice@example.com",
+                "Lunch on Friday?",
+                "Fri, 20 Nov 2026 09:00:00 +0000",
+                "Hi Alice,\r\n\r\nThe new place on Station Road, 12:30?\r\n\r\nBob\r\n",
+            ),
+        ),
+        ("alice", "INBOX", &[], 21, report_with_attachment()),
+        (
+            "alice",
+            "INBOX",
+            &[],
+            22,
+            text_message(
+                "CI <ci@build.example.com>",
+                "alice@example.com",
+                "=?UTF-8?Q?Build_#42_passed_=E2=9C=94?=",
+                "Sun, 22 Nov 2026 09:00:00 +0000",
+                "All 214 tests passed on main in 3m 12s.\r\n",
+            ),
+        ),
+        (
+            "alice",
+            "INBOX",
+            &["\\Flagged"],
+            23,
+            text_message(
+                "Dana Okafor <dana@example.net>",
+                "alice@example.com",
+                "Re: Conference talk on IMAP",
+                "Mon, 23 Nov 2026 09:00:00 +0000",
+                "Your talk was accepted! Slides are due on the 1st.\r\n\r\nDana\r\n",
+            ),
+        ),
+        (
+            "alice",
+            "Sent",
+            &["\\Seen"],
+            20,
+            text_message(
+                "Alice Liddell <alice@example.com>",
+                "bob@example.com",
+                "Re: Lunch on Friday?",
+                "Fri, 20 Nov 2026 10:00:00 +0000",
+                "12:30 works. See you there!\r\n",
+            ),
+        ),
+        (
+            "bob",
+            "INBOX",
+            &[],
+            20,
+            text_message(
+                "Alice Liddell <alice@example.com>",
+                "bob@example.com",
+                "Re: Lunch on Friday?",
+                "Fri, 20 Nov 2026 10:00:00 +0000",
+                "12:30 works. See you there!\r\n",
+            ),
+        ),
+    ]
+}
+
+fn text_message(from: &str, to: &str, subject: &str, date: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\n\
+         Message-ID: <{}.{}@example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+        subject.len(),
+        date.len() + body.len(),
+    )
+    .into_bytes()
+}
+
+/// A multipart message with a ~24 KB base64 "PDF", the kind of message where fetching
+/// only the headers saves nearly all of the bytes.
+fn report_with_attachment() -> Vec<u8> {
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut attachment = String::new();
+    for line in 0..320usize {
+        let chars = (0..76usize).map(|i| char::from(BASE64[(line * 31 + i * 7) % 64]));
+        attachment.extend(chars);
+        attachment.push_str("\r\n");
+    }
+    format!(
+        "From: Carol Chen <carol@example.org>\r\nTo: alice@example.com\r\n\
+         Subject: Quarterly report (PDF attached)\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\
+         Message-ID: <report-q4@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hi Alice, the Q4 report is attached. Numbers look good.\r\n\r\nCarol\r\n\
+         --b1\r\nContent-Type: application/pdf; name=\"report-q4.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"report-q4.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{attachment}--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: f64 = 1_796_000_000_000.0;
+
+    /// Drains every output, returning the text transmitted to `session`.
+    fn drain_for(demo: &mut Demo, session: u32) -> String {
+        let mut text = String::new();
+        while let Some(output) = demo.poll_output() {
+            if output.kind() == "transmit" && output.session() == Some(session) {
+                text.push_str(&String::from_utf8_lossy(&output.bytes()));
+            }
+        }
+        text
+    }
+
+    fn inbox_id(demo: &Demo) -> u64 {
+        demo.server
+            .store()
+            .mailbox_id("alice", "INBOX")
+            .unwrap()
+            .get()
+    }
+
+    fn command(demo: &mut Demo, session: u32, line: &str) -> String {
+        demo.receive(session, format!("{line}\r\n").as_bytes(), NOW);
+        drain_for(demo, session)
+    }
+
+    #[test]
+    fn greeting_login_and_select_see_the_demo_mail() {
+        let mut demo = Demo::new();
+        let laptop = demo.accept(NOW);
+        assert!(drain_for(&mut demo, laptop).starts_with("* OK [CAPABILITY IMAP4rev1"));
+        let login = command(&mut demo, laptop, "a1 LOGIN alice password");
+        assert!(login.contains("a1 OK"), "{login}");
+        let select = command(&mut demo, laptop, "a2 SELECT INBOX");
+        assert!(select.contains("* 4 EXISTS\r\n"), "{select}");
+        assert!(select.contains("a2 OK [READ-WRITE]"), "{select}");
+    }
+
+    #[test]
+    fn a_flag_set_on_one_session_reaches_the_idling_one_and_the_snapshot() {
+        let mut demo = Demo::new();
+        let laptop = demo.accept(NOW);
+        let phone = demo.accept(NOW);
+        for session in [laptop, phone] {
+            command(&mut demo, session, "a1 LOGIN alice password");
+            command(&mut demo, session, "a2 SELECT INBOX");
+        }
+        assert!(command(&mut demo, phone, "p3 IDLE").starts_with("+ "));
+
+        demo.receive(laptop, b"l3 STORE 2 +FLAGS (\\Seen)\r\n", NOW);
+        let mut to_phone = String::new();
+        let mut events = Vec::new();
+        while let Some(output) = demo.poll_output() {
+            match output.kind().as_str() {
+                "transmit" if output.session() == Some(phone) => {
+                    to_phone.push_str(&String::from_utf8_lossy(&output.bytes()));
+                }
+                "event" => {
+                    events.push(serde_json::from_str::<Value>(&output.event().unwrap()).unwrap())
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            events.contains(&json!({
+                "type": "CommandReceived", "session": laptop, "line": "l3 STORE"
+            })),
+            "{events:?}"
+        );
+        assert!(
+            events.contains(&json!({
+                "type": "MailboxChanged", "user": "alice",
+                "change": { "kind": "FlagsChanged", "mailbox": inbox_id(&demo), "uids": [2] }
+            })),
+            "{events:?}"
+        );
+        assert!(
+            to_phone.contains("* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n"),
+            "{to_phone}"
+        );
+
+        let snapshot: Value = serde_json::from_str(&demo.store_json()).unwrap();
+        let mailboxes = snapshot["users"][0]["mailboxes"].as_array().unwrap();
+        let inbox = mailboxes.iter().find(|m| m["name"] == "INBOX").unwrap();
+        assert_eq!(inbox["messages"][1]["flags"], json!(["\\Seen"]));
+        assert_eq!(
+            inbox["messages"][1]["subject"],
+            "Quarterly report (PDF attached)"
+        );
+        assert_eq!(inbox["messages"][2]["subject"], "Build #42 passed ✔");
+        assert_eq!(
+            inbox["messages"][0]["from"],
+            "Bob Builder <bob@example.com>"
+        );
+        assert_eq!(snapshot["sessions"].as_array().unwrap().len(), 2);
+        assert_eq!(snapshot["sessions"][1]["uids"], json!([1, 2, 3, 4]));
+    }
+
+    #[test]
+    fn starttls_is_reported_and_closed_sessions_are_ignored() {
+        let mut demo = Demo::new();
+        let laptop = demo.accept(NOW);
+        drain_for(&mut demo, laptop);
+        demo.receive(laptop, b"t1 STARTTLS\r\n", NOW);
+        let kinds: Vec<String> = std::iter::from_fn(|| demo.poll_output())
+            .map(|o| o.kind())
+            .collect();
+        assert!(kinds.contains(&"starttls".to_owned()), "{kinds:?}");
+
+        let logout = command(&mut demo, laptop, "t2 LOGOUT");
+        assert!(logout.contains("* BYE"), "{logout}");
+        demo.receive(laptop, b"t3 NOOP\r\n", NOW);
+        assert!(demo.poll_output().is_none());
+    }
+
+    #[test]
+    fn subject_and_from_are_decoded_and_unfolded() {
+        let raw = b"Received: from x\r\n by y\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n and more\r\n\
+                    From: =?ISO-8859-1?Q?Ren=E9?= <r@example.com>\r\n\r\nSubject: body\r\n";
+        let (subject, from) = subject_and_from(raw);
+        assert_eq!(subject.as_deref(), Some("café and more"));
+        assert_eq!(from.as_deref(), Some("René <r@example.com>"));
+        assert_eq!(
+            subject_and_from(b"\r\nSubject: in the body\r\n"),
+            (None, None)
+        );
+        assert_eq!(subject_and_from(b"no colon at all"), (None, None));
+        assert_eq!(subject_and_from(b""), (None, None));
+    }
+
+    #[test]
+    fn deliver_reports_the_uid_or_the_error() {
+        let mut demo = Demo::new();
+        let raw = b"Subject: hi\r\n\r\nbody\r\n";
+        assert_eq!(demo.deliver(NOW, "bob", "INBOX", raw), Ok(2));
+        assert!(demo.deliver(NOW, "bob", "Nowhere", raw).is_err());
+    }
+}
