@@ -59,6 +59,3 @@ pub use store::{
     SpecialUse, StoreError, SystemFlag, Uid, User,
 };
 pub use time::Timestamp;
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

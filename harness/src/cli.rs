@@ -32,6 +32,24 @@ pub struct Cli {
 pub enum Command {
     /// Run an IMAP server until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Serve the browser demo's built files over HTTP until Ctrl-C or SIGTERM.
+    Demo(DemoArgs),
+}
+
+/// Options of `ephemail demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder to serve (the demo's build output).
+    #[arg(long, env = "EPHEMAIL_DEMO_DIR", default_value = "wasm/dist")]
+    pub dir: PathBuf,
+
+    /// Where to listen.
+    #[arg(long, env = "EPHEMAIL_DEMO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Log filter, as for `serve`.
+    #[arg(long, env = "EPHEMAIL_LOG", default_value = "info")]
+    pub log: String,
 }
 
 /// Options of `ephemail serve`. Every flag can also be given as an environment variable.
@@ -83,9 +101,19 @@ pub struct ServeArgs {
     #[arg(long, env = "EPHEMAIL_READY_FILE")]
     pub ready_file: Option<PathBuf>,
 
+    /// Serve the admin HTTP API (deliver, list, add users, reset) on ADDR.
+    #[arg(long, env = "EPHEMAIL_ADMIN")]
+    pub admin: Option<SocketAddr>,
+
     /// Refuse LOGIN and AUTHENTICATE before TLS (advertises LOGINDISABLED).
     #[arg(long, env = "EPHEMAIL_LOGIN_REQUIRES_TLS")]
     pub login_requires_tls: bool,
+
+    /// Worker threads. The default, 1, runs everything on one thread: all IMAP work is
+    /// done by one task anyway, and on small machines this gave the lowest latency;
+    /// more threads spread TLS and socket work over that many threads.
+    #[arg(long, env = "EPHEMAIL_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
 
     /// Log filter: error, warn, info, debug (wire transcripts), trace, or a
     /// tracing directive such as `ephemail=debug`. Logs go to stderr.
@@ -121,6 +149,8 @@ pub struct ReadyInfo {
     pub imap: Option<SocketAddr>,
     /// Implicit-TLS address, or null.
     pub imaps: Option<SocketAddr>,
+    /// Admin HTTP API address, or null.
+    pub admin: Option<SocketAddr>,
     /// Path of the CA PEM file.
     pub ca_file: PathBuf,
     /// The CA PEM itself.
@@ -154,6 +184,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         Some(addr) => builder.imaps_addr(addr),
         None => builder.no_imaps(),
     };
+    if let Some(addr) = args.admin {
+        builder = builder.admin_addr(addr);
+    }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         builder = builder.tls_pem(read(cert)?, read(key)?);
     }
@@ -200,6 +233,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         let info = ReadyInfo {
             imap: addresses.imap,
             imaps: addresses.imaps,
+            admin: addresses.admin,
             ca_file: ca_file.clone(),
             ca_pem: server.ca_pem().to_owned(),
             users: users
@@ -228,6 +262,31 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Runs `ephemail demo` until Ctrl-C or SIGTERM.
+pub async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if !args.dir.join("index.html").is_file() {
+        return Err(format!(
+            "{} has no index.html; build the browser demo first or pass --dir",
+            args.dir.display()
+        )
+        .into());
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "ephemail demo: serving {} at http://{addr}/",
+        args.dir.display()
+    );
+    crate::demo::serve(args.dir, listener, async {
+        let signal = wait_for_signal().await;
+        tracing::info!(signal, "shutting down");
+    })
+    .await?;
+    Ok(())
+}
+
 fn read(path: &Path) -> Result<String, Box<dyn std::error::Error>> {
     std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()).into())
 }
@@ -246,12 +305,16 @@ fn print_banner(addresses: &Addresses, users: &[(String, String)], ca_file: &Pat
         "ephemail {} — in-memory IMAP server; all mail is lost on exit\n  \
          IMAP  (plain, STARTTLS): {}\n  \
          IMAPS (implicit TLS):    {}\n  \
+         admin HTTP API:          {}\n  \
          users: {}\n  \
          CA certificate (trust it in clients): {}\n\
          Press Ctrl-C to stop.",
         env!("CARGO_PKG_VERSION"),
         show(addresses.imap),
         show(addresses.imaps),
+        addresses
+            .admin
+            .map_or("off".to_owned(), |a| format!("http://{a}/api/users")),
         users.join(" "),
         ca_file.display(),
     );

@@ -39,6 +39,9 @@ pub const MAX_UNSENT_OUTPUT: usize = 1024 * 1024;
 /// How long a TLS handshake may take before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a connection may take to flush and close when the server shuts down.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
+
 /// Bytes read from the socket at most per read call.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -183,7 +186,16 @@ async fn pump(
             !start_tls && !closing && !in_flight && unsent.len() - written <= MAX_UNSENT_OUTPUT;
         tokio::select! {
             biased;
-            () = ctx.cancel.cancelled() => break Outcome::Finished,
+            () = ctx.cancel.cancelled() => {
+                // Shutting down: send what is already queued and close cleanly (a TLS
+                // close_notify, then FIN), but never let a stuck client hold us up.
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                    writer.write_all(&unsent[written..]).await?;
+                    writer.shutdown().await
+                })
+                .await;
+                break Outcome::Finished;
+            }
             message = output.recv(), if !start_tls && !closing => match message {
                 Some(ConnOutput::Bytes(bytes)) => {
                     if written > 0 && written >= unsent.len() / 2 {

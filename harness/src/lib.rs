@@ -19,9 +19,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod cli;
 mod clock;
 mod connection;
+pub mod demo;
 mod driver;
 mod error;
 pub mod fixtures;
@@ -37,6 +39,12 @@ pub use ephemail_core as core;
 pub use error::Error;
 pub use test_server::{BlockingTestServer, Events, SeedError, TestServer, TestServerBuilder};
 
+/// The README's examples (of this crate and of the core it depends on), compiled as
+/// doctests here because only this crate can see both.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// The addresses a server listens on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Addresses {
@@ -44,4 +52,6 @@ pub struct Addresses {
     pub imap: Option<SocketAddr>,
     /// Implicit TLS (the port-993 role), if enabled.
     pub imaps: Option<SocketAddr>,
+    /// The admin HTTP API, if enabled.
+    pub admin: Option<SocketAddr>,
 }

@@ -9,22 +9,33 @@ use ephemail::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
-    if let Err(error) = cli::init_logging(&args.log) {
+    let (log, threads) = match &cli.command {
+        Command::Serve(args) => (args.log.as_str(), args.threads),
+        Command::Demo(args) => (args.log.as_str(), 1),
+    };
+    if let Err(error) = cli::init_logging(log) {
         eprintln!("ephemail: {error}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(usize::from(threads));
+        builder
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("ephemail: cannot start the runtime: {error}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::serve(args)) {
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(cli::serve(args)),
+        Command::Demo(args) => runtime.block_on(cli::demo(args)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ephemail: {error}");

@@ -43,6 +43,7 @@ pub struct TestServerBuilder {
     config: Config,
     imap: Option<SocketAddr>,
     imaps: Option<SocketAddr>,
+    admin: Option<SocketAddr>,
     certificate: CertificateSource,
     seeds: Vec<Seed>,
 }
@@ -70,6 +71,7 @@ impl Default for TestServerBuilder {
             config: Config::default().with_command_events(true),
             imap: Some(loopback),
             imaps: Some(loopback),
+            admin: None,
             certificate: CertificateSource::Generated {
                 extra_names: Vec::new(),
             },
@@ -127,6 +129,13 @@ impl TestServerBuilder {
     /// Where the implicit-TLS listener binds (default `127.0.0.1:0`).
     pub fn imaps_addr(mut self, addr: SocketAddr) -> Self {
         self.imaps = Some(addr);
+        self
+    }
+
+    /// Also serve the admin HTTP API (deliver, list, reset; see the `admin` module docs)
+    /// on this address. Off by default.
+    pub fn admin_addr(mut self, addr: SocketAddr) -> Self {
+        self.admin = Some(addr);
         self
     }
 
@@ -258,11 +267,13 @@ impl TestServerBuilder {
         let config = self.config.with_starttls(true);
         let imap = self.imap.map(bind).transpose()?;
         let imaps = self.imaps.map(bind).transpose()?;
+        let admin = self.admin.map(bind).transpose()?;
         Ok(Prepared {
             server: Server::new(config, store),
             tls,
             imap,
             imaps,
+            admin,
         })
     }
 }
@@ -281,6 +292,7 @@ struct Prepared {
     tls: TlsIdentity,
     imap: Option<std::net::TcpListener>,
     imaps: Option<std::net::TcpListener>,
+    admin: Option<std::net::TcpListener>,
 }
 
 impl Prepared {
@@ -311,17 +323,27 @@ impl Prepared {
                 tracker.clone(),
             ));
         }
+        let handle = ServerHandle { requests };
+        if let Some(listener) = self.admin {
+            addresses.admin = Some(listener.local_addr().map_err(Error::Runtime)?);
+            let listener = TcpListener::from_std(listener).map_err(Error::Runtime)?;
+            tracker.spawn(crate::admin::serve(
+                listener,
+                handle.clone(),
+                cancel.clone(),
+            ));
+        }
         tracker.spawn(driver::run(
             self.server,
             request_rx,
             events.clone(),
             cancel.clone(),
         ));
-        tracing::info!(imap = ?addresses.imap, imaps = ?addresses.imaps, "listening");
+        tracing::info!(imap = ?addresses.imap, imaps = ?addresses.imaps, admin = ?addresses.admin, "listening");
         Ok(TestServer {
             addresses,
             tls: self.tls,
-            requests,
+            handle,
             events,
             cancel,
             tracker,
@@ -351,7 +373,7 @@ impl Prepared {
 pub struct TestServer {
     addresses: Addresses,
     tls: TlsIdentity,
-    requests: mpsc::Sender<Request>,
+    handle: ServerHandle,
     events: broadcast::Sender<Event>,
     cancel: CancellationToken,
     tracker: TaskTracker,
@@ -430,15 +452,7 @@ impl TestServer {
         R: Send + 'static,
         F: FnOnce(&mut Server, Timestamp) -> R + Send + 'static,
     {
-        let (reply, result) = oneshot::channel();
-        let request = Request::Run(Box::new(move |server, now| {
-            let _ = reply.send(job(server, now));
-        }));
-        self.requests
-            .send(request)
-            .await
-            .map_err(|_| Error::Stopped)?;
-        result.await.map_err(|_| Error::Stopped)
+        self.handle.with_server(job).await
     }
 
     /// Delivers a raw RFC 5322 message to a user's mailbox, as an MTA would.
@@ -489,7 +503,8 @@ impl TestServer {
             predicate: Box::new(predicate),
             done,
         };
-        self.requests
+        self.handle
+            .requests
             .send(request)
             .await
             .map_err(|_| Error::Stopped)?;
@@ -516,6 +531,40 @@ impl TestServer {
     }
 }
 
+/// A clonable way to reach the server task, for tasks that outlive a borrow of the
+/// [`TestServer`] (the admin API).
+#[derive(Clone)]
+pub(crate) struct ServerHandle {
+    requests: mpsc::Sender<Request>,
+}
+
+impl ServerHandle {
+    pub(crate) async fn with_server<R, F>(&self, job: F) -> Result<R, Error>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Server, Timestamp) -> R + Send + 'static,
+    {
+        let (reply, result) = oneshot::channel();
+        let request = Request::Run(Box::new(move |server, now| {
+            let _ = reply.send(job(server, now));
+        }));
+        self.requests
+            .send(request)
+            .await
+            .map_err(|_| Error::Stopped)?;
+        result.await.map_err(|_| Error::Stopped)
+    }
+
+    pub(crate) async fn with_store<R, F>(&self, read: F) -> Result<R, Error>
+    where
+        R: Send + 'static,
+        F: FnOnce(&MailStore) -> R + Send + 'static,
+    {
+        self.with_server(move |server, _| read(server.store()))
+            .await
+    }
+}
+
 /// Core events as they happen; see [`TestServer::events`].
 #[derive(Debug)]
 pub struct Events {
@@ -535,6 +584,28 @@ impl Events {
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
+    }
+
+    /// The events as a [`Stream`](tokio_stream::Stream), for `StreamExt` combinators
+    /// (`filter`, `take`, `timeout`, …). Like [`Events::next`], it skips events a slow
+    /// reader missed.
+    ///
+    /// ```no_run
+    /// # async fn example(server: ephemail::TestServer) {
+    /// use ephemail::core::Event;
+    /// use tokio_stream::StreamExt;
+    ///
+    /// let mut logins = server
+    ///     .events()
+    ///     .into_stream()
+    ///     .filter(|e| matches!(e, Event::LoggedIn { .. }));
+    /// let first = logins.next().await;
+    /// # let _ = first;
+    /// # }
+    /// ```
+    pub fn into_stream(self) -> impl tokio_stream::Stream<Item = Event> + Send + Unpin + 'static {
+        use tokio_stream::StreamExt;
+        tokio_stream::wrappers::BroadcastStream::new(self.receiver).filter_map(Result::ok)
     }
 
     /// The next event if one is already there.

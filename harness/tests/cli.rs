@@ -159,3 +159,70 @@ fn bad_arguments_fail_with_a_clear_message() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--imap"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_logs_show_the_wire_but_never_a_password() {
+    require_tool("python3");
+    const SECRET: &str = "TopSecret-42";
+    let dir = TempDir::new("cli-log");
+    let ready_file = dir.path("ready.json");
+    let log_file = std::fs::File::create(dir.path("log.txt")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ephemail"))
+        .args([
+            "serve",
+            "--imap",
+            "127.0.0.1:0",
+            "--imaps",
+            "off",
+            "--log",
+            "debug",
+        ])
+        .args(["--user", &format!("alice:{SECRET}"), "--ready-file"])
+        .arg(&ready_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(log_file)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready_file.exists() {
+        assert!(Instant::now() < deadline, "no ready file");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let script = format!(
+        r#"
+import imaplib, json, sys
+info = json.load(open(sys.argv[1]))
+host, port = info["imap"].rsplit(":", 1)
+m = imaplib.IMAP4(host, int(port))
+m.login("alice", "{SECRET}")
+m.select("INBOX")
+m.logout()
+m = imaplib.IMAP4(host, int(port))
+m.authenticate("PLAIN", lambda _: b"\0alice\0{SECRET}")
+m.logout()
+print("ok")
+"#
+    );
+    let mut python = Command::new("python3");
+    python.args(["-c", &script]).arg(&ready_file);
+    run_client(python, Duration::from_secs(30)).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().unwrap();
+
+    let log = std::fs::read_to_string(dir.path("log.txt")).unwrap();
+    let sasl = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("\0alice\0{SECRET}"))
+    };
+    assert!(log.contains("session{"), "a span per session: {log}");
+    assert!(log.contains("LOGIN alice ***"), "{log}");
+    assert!(
+        log.contains("SELECT completed"),
+        "responses are logged: {log}"
+    );
+    assert!(log.contains("AUTHENTICATE"), "{log}");
+    assert!(!log.contains(SECRET), "password in the log: {log}");
+    assert!(!log.contains(&sasl), "SASL data in the log: {log}");
+}

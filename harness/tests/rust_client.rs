@@ -72,7 +72,7 @@ async fn realistic_session_over_implicit_tls() {
     assert_eq!(inbox.exists, 2);
 
     let fetched: Vec<_> = alice
-        .fetch("1", "(FLAGS BODY.PEEK[])")
+        .fetch("1", "(FLAGS ENVELOPE BODY.PEEK[])")
         .await
         .unwrap()
         .try_collect()
@@ -81,8 +81,13 @@ async fn realistic_session_over_implicit_tls() {
     assert_eq!(fetched.len(), 1);
     assert_eq!(fetched[0].body(), Some(MESSAGE.as_bytes()));
     assert!(fetched[0].flags().any(|f| f == Flag::Flagged));
+    let envelope = fetched[0].envelope().unwrap();
+    assert_eq!(envelope.subject.as_deref(), Some(&b"quarterly report"[..]));
 
-    let found = alice.search("BODY Numbers FLAGGED").await.unwrap();
+    let found = alice
+        .search("SUBJECT quarterly BODY Numbers FLAGGED")
+        .await
+        .unwrap();
     assert_eq!(found.into_iter().collect::<Vec<_>>(), vec![1]);
 
     let stored: Vec<_> = alice

@@ -350,3 +350,37 @@ fn blocking_api_for_plain_tests() {
     );
     server.shutdown();
 }
+
+#[tokio::test]
+async fn an_idle_session_is_logged_out_by_the_timer() {
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .autologout(Some(Duration::from_millis(200)))
+        .start()
+        .await
+        .unwrap();
+    let mut client = logged_in(&server).await;
+    let mut rest = String::new();
+    tokio::time::timeout(LIMIT, client.read_to_string(&mut rest))
+        .await
+        .expect("closed by the autologout timer")
+        .unwrap();
+    assert_eq!(rest, "* BYE Autologout; idle for too long\r\n");
+}
+
+#[tokio::test]
+async fn events_as_a_stream() {
+    use tokio_stream::StreamExt;
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
+    let mut logins = server
+        .events()
+        .into_stream()
+        .filter(|e| matches!(e, Event::LoggedIn { .. }));
+    let _client = logged_in(&server).await;
+    let event = tokio::time::timeout(LIMIT, logins.next()).await.unwrap();
+    assert!(matches!(event, Some(Event::LoggedIn { user, .. }) if user == "alice"));
+}
