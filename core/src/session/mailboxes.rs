@@ -7,6 +7,7 @@
 //! listed by LIST must round-trip through SELECT, so it is written as the client must
 //! send it back.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox as MailboxArg};
@@ -15,16 +16,39 @@ use imap_codec::imap_types::status::StatusDataItemName;
 use crate::config::Feature;
 use crate::session::extparse::Extras;
 use crate::session::{untagged, untagged_fmt, Selection, Session, SessionContext, State, Tagged};
-use crate::store::{name, Mailbox, StoreError, SystemFlag};
+use crate::store::{mutf7, name, Mailbox, StoreError, SystemFlag};
 use crate::wire;
 
-/// A mailbox argument as a name in the store's terms.
-pub(crate) fn mailbox_name(mailbox: &MailboxArg<'_>) -> Result<String, Option<Tagged>> {
-    match mailbox {
-        MailboxArg::Inbox => Ok("INBOX".to_owned()),
-        MailboxArg::Other(other) => std::str::from_utf8(other.as_ref())
-            .map(name::canonical)
-            .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8")),
+impl Session {
+    /// A mailbox argument as a name in the store's terms (UTF-8). IMAP4rev1 clients send
+    /// non-ASCII names in modified UTF-7, IMAP4rev2 clients in UTF-8 (RFC 9051 §5.1).
+    pub(crate) fn mailbox_name(&self, mailbox: &MailboxArg<'_>) -> Result<String, Option<Tagged>> {
+        match mailbox {
+            MailboxArg::Inbox => Ok("INBOX".to_owned()),
+            MailboxArg::Other(other) => {
+                let text = std::str::from_utf8(other.as_ref())
+                    .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8"))?;
+                self.from_wire_name(text).map(|n| name::canonical(&n))
+            }
+        }
+    }
+
+    /// A name (or LIST pattern) as the client wrote it, in UTF-8.
+    pub(crate) fn from_wire_name(&self, text: &str) -> Result<String, Option<Tagged>> {
+        if self.rev2 {
+            Ok(text.to_owned())
+        } else {
+            mutf7::decode(text).map_err(Tagged::no)
+        }
+    }
+
+    /// A stored name as this client expects to read it.
+    pub(crate) fn wire_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
+        if self.rev2 || name.is_ascii() && !name.contains('&') {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(mutf7::encode(name))
+        }
     }
 }
 
@@ -75,7 +99,7 @@ impl Session {
                 ctx.untagged("OK [CLOSED] Previous mailbox is now closed");
             }
         }
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -138,7 +162,7 @@ impl Session {
             let mut line = b"* LIST (".to_vec();
             line.extend_from_slice(self.list_attributes(ctx, &user, mailbox).as_bytes());
             line.extend_from_slice(b") \"/\" ");
-            wire::astring(&mut line, mailbox.name().as_bytes());
+            wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
         }
@@ -157,7 +181,7 @@ impl Session {
         _extras: &Extras,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -176,7 +200,7 @@ impl Session {
         mailbox: &MailboxArg<'_>,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -204,7 +228,7 @@ impl Session {
         to: &MailboxArg<'_>,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (from, to) = match (mailbox_name(from), mailbox_name(to)) {
+        let (from, to) = match (self.mailbox_name(from), self.mailbox_name(to)) {
             (Ok(from), Ok(to)) => (from, to),
             (Err(reply), _) | (_, Err(reply)) => return reply,
         };
@@ -226,7 +250,7 @@ impl Session {
         subscribe: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -284,6 +308,13 @@ impl Session {
             ListMailbox::Token(token) => String::from_utf8_lossy(token.as_ref()).into_owned(),
             ListMailbox::String(string) => String::from_utf8_lossy(string.as_ref()).into_owned(),
         };
+        let (reference, pattern) = match (
+            self.from_wire_name(&reference),
+            self.from_wire_name(&pattern),
+        ) {
+            (Ok(reference), Ok(pattern)) => (reference, pattern),
+            (Err(reply), _) | (_, Err(reply)) => return reply,
+        };
         if pattern.is_empty() {
             // RFC 9051 §6.3.9: the hierarchy delimiter and the root of the reference.
             let root = reference
@@ -291,7 +322,7 @@ impl Session {
                 .map(|(first, _)| format!("{first}{}", name::DELIMITER))
                 .unwrap_or_default();
             let mut line = format!("* {command} (\\Noselect) \"/\" ").into_bytes();
-            wire::astring(&mut line, root.as_bytes());
+            wire::astring(&mut line, self.wire_name(&root).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
             return Tagged::ok(format!("{command} completed"));
@@ -328,7 +359,7 @@ impl Session {
         }
         for (attributes, mailbox_name) in lines {
             let mut line = format!("* {command} ({attributes}) \"/\" ").into_bytes();
-            wire::astring(&mut line, mailbox_name.as_bytes());
+            wire::astring(&mut line, self.wire_name(&mailbox_name).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
         }
@@ -342,7 +373,7 @@ impl Session {
         items: &[StatusDataItemName],
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -379,7 +410,7 @@ impl Session {
             };
         }
         let mut line = b"* STATUS ".to_vec();
-        wire::astring(&mut line, mailbox.name().as_bytes());
+        wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
         line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
         ctx.out.extend_from_slice(&line);
         Tagged::ok("STATUS completed")
