@@ -28,13 +28,13 @@ impl Session {
             MailboxArg::Other(other) => {
                 let text = std::str::from_utf8(other.as_ref())
                     .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8"))?;
-                self.from_wire_name(text).map(|n| name::canonical(&n))
+                self.decode_wire_name(text).map(|n| name::canonical(&n))
             }
         }
     }
 
     /// A name (or LIST pattern) as the client wrote it, in UTF-8.
-    pub(crate) fn from_wire_name(&self, text: &str) -> Result<String, Option<Tagged>> {
+    pub(crate) fn decode_wire_name(&self, text: &str) -> Result<String, Option<Tagged>> {
         if self.rev2 {
             Ok(text.to_owned())
         } else {
@@ -309,8 +309,8 @@ impl Session {
             ListMailbox::String(string) => String::from_utf8_lossy(string.as_ref()).into_owned(),
         };
         let (reference, pattern) = match (
-            self.from_wire_name(&reference),
-            self.from_wire_name(&pattern),
+            self.decode_wire_name(&reference),
+            self.decode_wire_name(&pattern),
         ) {
             (Ok(reference), Ok(pattern)) => (reference, pattern),
             (Err(reply), _) | (_, Err(reply)) => return reply,
