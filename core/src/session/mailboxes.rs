@@ -296,8 +296,11 @@ impl Session {
         reference: &MailboxArg<'_>,
         pattern: &ListMailbox<'_>,
         lsub: bool,
-        _extras: &Extras,
+        extras: &Extras,
     ) -> Option<Tagged> {
+        if let (Extras::ListExtended(list), false) = (extras, lsub) {
+            return self.list_extended(ctx, list);
+        }
         let user = self.user_name();
         let command = if lsub { "LSUB" } else { "LIST" };
         let reference = match reference {
@@ -383,6 +386,24 @@ impl Session {
         if mailbox.is_noselect() {
             return Tagged::no(format!("[CANNOT] Mailbox {name} is not selectable"));
         }
+        let values = match self.status_values(ctx, mailbox, items) {
+            Ok(values) => values,
+            Err(reply) => return reply,
+        };
+        let mut line = b"* STATUS ".to_vec();
+        wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
+        line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
+        ctx.out.extend_from_slice(&line);
+        Tagged::ok("STATUS completed")
+    }
+
+    /// The `(…)` part of a STATUS response.
+    pub(crate) fn status_values(
+        &self,
+        ctx: &SessionContext<'_>,
+        mailbox: &Mailbox,
+        items: &[StatusDataItemName],
+    ) -> Result<String, Option<Tagged>> {
         let mut values = String::new();
         for item in items {
             if !values.is_empty() {
@@ -405,15 +426,13 @@ impl Session {
                     write!(values, "SIZE {}", mailbox.total_size())
                 }
                 other => {
-                    return Tagged::bad(format!("STATUS item {other:?} is not supported"));
+                    return Err(Tagged::bad(format!(
+                        "STATUS item {other:?} is not supported"
+                    )));
                 }
             };
         }
-        let mut line = b"* STATUS ".to_vec();
-        wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
-        line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
-        ctx.out.extend_from_slice(&line);
-        Tagged::ok("STATUS completed")
+        Ok(values)
     }
 
     pub(crate) fn close_mailbox(
