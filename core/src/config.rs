@@ -51,6 +51,8 @@ pub enum Feature {
     Esearch,
     /// `WITHIN` (RFC 5032): `YOUNGER` and `OLDER` search keys.
     Within,
+    /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`.
+    SearchRes,
     /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
     ListExtended,
     /// `LIST-STATUS` (RFC 5819): `LIST … RETURN (STATUS (…))`.
@@ -81,6 +83,7 @@ impl Feature {
         Feature::AppendLimit,
         Feature::Esearch,
         Feature::Within,
+        Feature::SearchRes,
         Feature::ListExtended,
         Feature::ListStatus,
         Feature::Binary,

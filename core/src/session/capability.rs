@@ -76,6 +76,7 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::StatusSize, "STATUS=SIZE"),
         (Feature::Esearch, "ESEARCH"),
         (Feature::Within, "WITHIN"),
+        (Feature::SearchRes, "SEARCHRES"),
         (Feature::ListExtended, "LIST-EXTENDED"),
         (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),

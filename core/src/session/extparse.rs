@@ -104,6 +104,8 @@ pub(crate) struct SearchReturn {
     pub max: bool,
     pub all: bool,
     pub count: bool,
+    /// SEARCHRES (RFC 5182): remember the result for `$`.
+    pub save: bool,
 }
 
 pub(crate) fn preparse(message: &[u8], has_literals: bool) -> Preparsed {
@@ -156,7 +158,7 @@ pub(crate) fn preparse(message: &[u8], has_literals: bool) -> Preparsed {
             b"MAX" => options.max = true,
             b"ALL" => options.all = true,
             b"COUNT" => options.count = true,
-            b"SAVE" => return invalid("SEARCHRES (RETURN SAVE) is not supported"),
+            b"SAVE" => options.save = true,
             _ => {
                 return invalid(&format!(
                     "Unknown search return option {}",
@@ -165,6 +167,8 @@ pub(crate) fn preparse(message: &[u8], has_literals: bool) -> Preparsed {
             }
         }
     }
+    // RFC 4731 §3.1: "RETURN ()" is "RETURN (ALL)"; RFC 5182 §2.4: SAVE alone returns
+    // no ESEARCH at all.
     if options == SearchReturn::default() {
         options.all = true;
     }
@@ -370,6 +374,96 @@ fn tokenize(line: &[u8]) -> Result<Vec<Token>, ()> {
     Ok(stack.pop().unwrap_or_default())
 }
 
+/// Replaces each `$` sequence set (RFC 5182 §2.2: "seq-last-command = "$"") on the
+/// first line of a command with the saved search result: `uids` where the set means UIDs
+/// (UID commands and the `UID` search key), `numbers` elsewhere. An empty saved result
+/// becomes a UID set that matches nothing, turning a sequence-number command into its UID
+/// form, since no sequence-number set is empty. `None` when there is no `$`.
+pub(crate) fn substitute_saved(message: &[u8], uids: &str, numbers: &str) -> Option<Vec<u8>> {
+    let line_end = memchr::memchr(b'\n', message).map_or(message.len(), |i| i + 1);
+    let line = &message[..line_end];
+    if !line.contains(&b'$') {
+        return None;
+    }
+    let (tag, rest) = split_word(line)?;
+    let uid_command = rest.len() > 4 && rest[..4].eq_ignore_ascii_case(b"UID ");
+    // Only commands that take a sequence set: a mailbox may well be named "$".
+    let command = if uid_command { &rest[4..] } else { rest };
+    let takes_set = [
+        &b"FETCH "[..],
+        b"STORE ",
+        b"COPY ",
+        b"MOVE ",
+        b"SEARCH ",
+        b"EXPUNGE ",
+    ]
+    .iter()
+    .any(|w| command.len() > w.len() && command[..w.len()].eq_ignore_ascii_case(w));
+    if !takes_set {
+        return None;
+    }
+    let empty = uids.is_empty();
+    let mut out = Vec::with_capacity(message.len() + uids.len());
+    out.extend_from_slice(tag);
+    out.push(b' ');
+    if empty && !uid_command {
+        out.extend_from_slice(b"UID ");
+    }
+    let body = &line[tag.len() + 1..];
+    let mut quoted = false;
+    let mut found = false;
+    let mut previous_word: &[u8] = b"";
+    let mut word_start = 0;
+    for (i, &b) in body.iter().enumerate() {
+        if quoted {
+            out.push(b);
+            if b == b'"' && body[i - 1] != b'\\' {
+                quoted = false;
+            }
+            continue;
+        }
+        let before = if i == 0 { b' ' } else { body[i - 1] };
+        let after = body.get(i + 1).copied().unwrap_or(b'\r');
+        if b == b'$'
+            && matches!(before, b' ' | b'(')
+            && matches!(after, b' ' | b')' | b'\r' | b'\n')
+        {
+            found = true;
+            let uid_context = uid_command || previous_word.eq_ignore_ascii_case(b"UID");
+            if empty {
+                // As a search key without UID, add it: "$" alone is a sequence-set key.
+                if !uid_context && !previous_word.eq_ignore_ascii_case(b"UID") && is_search(body) {
+                    out.extend_from_slice(b"UID ");
+                }
+                out.extend_from_slice(b"4294967295");
+            } else if uid_context {
+                out.extend_from_slice(uids.as_bytes());
+            } else {
+                out.extend_from_slice(numbers.as_bytes());
+            }
+            continue;
+        }
+        if b == b'"' {
+            quoted = true;
+        }
+        if b == b' ' || b == b'(' {
+            previous_word = &body[word_start..i];
+            word_start = i + 1;
+        }
+        out.push(b);
+    }
+    if !found {
+        return None;
+    }
+    out.extend_from_slice(&message[line_end..]);
+    Some(out)
+}
+
+fn is_search(body: &[u8]) -> bool {
+    let word = |w: &[u8]| body.len() > w.len() && body[..w.len()].eq_ignore_ascii_case(w);
+    word(b"SEARCH ") || word(b"UID SEARCH ")
+}
+
 fn split_word(input: &[u8]) -> Option<(&[u8], &[u8])> {
     let space = input.iter().position(|&b| b == b' ')?;
     Some((&input[..space], &input[space + 1..]))
@@ -448,6 +542,36 @@ mod tests {
             preparse(b"A1 LIST \"\" * RETURN (FOO)\r\n", false),
             Preparsed::Invalid { .. }
         ));
+    }
+
+    #[test]
+    fn saved_result_substitution() {
+        let s = |m: &[u8], u: &str, n: &str| {
+            substitute_saved(m, u, n).map(|b| String::from_utf8(b).unwrap())
+        };
+        assert_eq!(
+            s(b"A1 UID FETCH $ FLAGS\r\n", "4:5", "2:3").unwrap(),
+            "A1 UID FETCH 4:5 FLAGS\r\n"
+        );
+        assert_eq!(
+            s(b"A1 FETCH $ (FLAGS)\r\n", "4:5", "2:3").unwrap(),
+            "A1 FETCH 2:3 (FLAGS)\r\n"
+        );
+        assert_eq!(
+            s(b"A1 SEARCH UID $ SEEN\r\n", "4:5", "2:3").unwrap(),
+            "A1 SEARCH UID 4:5 SEEN\r\n"
+        );
+        assert_eq!(
+            s(b"A1 SEARCH OR $ 1\r\n", "4:5", "2:3").unwrap(),
+            "A1 SEARCH OR 2:3 1\r\n"
+        );
+        assert_eq!(
+            s(b"A1 COPY $ Trash\r\n", "", "").unwrap(),
+            "A1 UID COPY 4294967295 Trash\r\n"
+        );
+        assert_eq!(s(b"A1 SEARCH SUBJECT \"$ 5\"\r\n", "4", "1"), None);
+        assert_eq!(s(b"A1 SEARCH SUBJECT $x\r\n", "4", "1"), None);
+        assert_eq!(s(b"A1 SELECT $\r\n", "4", "1"), None);
     }
 
     #[test]

@@ -310,7 +310,19 @@ impl Session {
             }
             Mode::Command => {
                 let framer = std::mem::replace(&mut self.framer, Framer::placeholder());
-                let fixed = framer.message_with_crlf();
+                let mut fixed = framer.message_with_crlf();
+                if framer.literals().is_empty() && ctx.config.is_enabled(Feature::SearchRes) {
+                    if let State::Selected { selection, .. } = &self.state {
+                        let message = fixed.as_deref().unwrap_or(framer.message());
+                        let uids = selection.saved_uid_set();
+                        let numbers = selection.saved_number_set();
+                        if let Some(substituted) =
+                            extparse::substitute_saved(message, &uids, &numbers)
+                        {
+                            fixed = Some(substituted);
+                        }
+                    }
+                }
                 let message = fixed.as_deref().unwrap_or(framer.message());
                 if fixed.is_none() {
                     if let Some((bytes, data)) =

@@ -30,6 +30,17 @@ impl Session {
         uid: bool,
         extras: &Extras,
     ) -> Option<Tagged> {
+        if let Extras::SearchReturn(options) = extras {
+            if options.save {
+                if !ctx.config.is_enabled(Feature::SearchRes) {
+                    return Tagged::bad("SEARCHRES (RETURN SAVE) is not supported by this server");
+                }
+                // RFC 5182 §2.1: a failed SEARCH leaves an empty saved result.
+                if let State::Selected { selection, .. } = &mut self.state {
+                    selection.saved_search.clear();
+                }
+            }
+        }
         if let Some(charset) = charset {
             let name = match charset {
                 Charset::Atom(atom) => atom.inner().to_owned(),
@@ -74,6 +85,29 @@ impl Session {
             .iter()
             .map(|(msn, u)| if uid { u.get() } else { *msn })
             .collect();
+        let save = match extras {
+            Extras::SearchReturn(options) if options.save => Some(*options),
+            _ => None,
+        };
+        if let Some(options) = save {
+            // RFC 5182 §2.1: with MIN and/or MAX but not ALL or COUNT, only those are saved.
+            let only_ends = (options.min || options.max) && !options.all && !options.count;
+            let saved: Vec<Uid> = if only_ends && !matched.is_empty() {
+                let mut ends = Vec::new();
+                if options.min {
+                    ends.push(matched[0].1);
+                }
+                if options.max && (matched.len() > 1 || !options.min) {
+                    ends.push(matched[matched.len() - 1].1);
+                }
+                ends
+            } else {
+                matched.iter().map(|(_, u)| *u).collect()
+            };
+            if let State::Selected { selection, .. } = &mut self.state {
+                selection.saved_search = saved;
+            }
+        }
         let esearch = match extras {
             Extras::SearchReturn(options) => Some(*options),
             _ if rev2 => Some(SearchReturn {
@@ -91,6 +125,10 @@ impl Session {
                 }
                 ctx.untagged(&line);
             }
+            // RFC 5182 §2.4: SAVE as the only option returns no ESEARCH response.
+            Some(options)
+                if options.save
+                    && !(options.min || options.max || options.all || options.count) => {}
             Some(options) => {
                 let mut line = format!("ESEARCH (TAG \"{tag}\")");
                 if uid {

@@ -29,6 +29,9 @@ pub(crate) struct Selection {
     pending_flags: BTreeSet<Uid>,
     /// Another session deleted the mailbox.
     deleted: bool,
+    /// The result saved by `SEARCH RETURN (SAVE)` (RFC 5182), as UIDs so that EXPUNGE
+    /// cannot make it point at other messages.
+    pub saved_search: Vec<Uid>,
 }
 
 impl Selection {
@@ -40,6 +43,7 @@ impl Selection {
             recent: recent.into_iter().collect(),
             pending_flags: BTreeSet::new(),
             deleted: false,
+            saved_search: Vec::new(),
         }
     }
 
@@ -50,6 +54,21 @@ impl Selection {
     /// The sequence number of a UID in this view.
     pub(crate) fn msn(&self, uid: Uid) -> Option<u32> {
         self.uids.binary_search(&uid).ok().map(|i| i as u32 + 1)
+    }
+
+    /// The saved search result as a UID set for `$`, without vanished messages.
+    pub(crate) fn saved_uid_set(&self) -> String {
+        crate::session::sequence::compact(
+            self.saved_search
+                .iter()
+                .filter(|u| self.msn(**u).is_some())
+                .map(|u| u.get()),
+        )
+    }
+
+    /// The saved search result as sequence numbers of this view.
+    pub(crate) fn saved_number_set(&self) -> String {
+        crate::session::sequence::compact(self.saved_search.iter().filter_map(|u| self.msn(*u)))
     }
 
     pub(crate) fn is_recent(&self, uid: Uid) -> bool {
