@@ -51,6 +51,8 @@ pub enum Feature {
     Esearch,
     /// `WITHIN` (RFC 5032): `YOUNGER` and `OLDER` search keys.
     Within,
+    /// `CONDSTORE` (RFC 7162 §3.1): MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, HIGHESTMODSEQ.
+    CondStore,
     /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`.
     SearchRes,
     /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
@@ -84,6 +86,7 @@ impl Feature {
         Feature::Esearch,
         Feature::Within,
         Feature::SearchRes,
+        Feature::CondStore,
         Feature::ListExtended,
         Feature::ListStatus,
         Feature::Binary,

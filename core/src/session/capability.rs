@@ -77,6 +77,7 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::Esearch, "ESEARCH"),
         (Feature::Within, "WITHIN"),
         (Feature::SearchRes, "SEARCHRES"),
+        (Feature::CondStore, "CONDSTORE"),
         (Feature::ListExtended, "LIST-EXTENDED"),
         (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),
@@ -108,6 +109,13 @@ impl Session {
         // what this command newly enabled.
         let mut enabled = Vec::new();
         for capability in capabilities {
+            if matches!(capability, CapabilityEnable::CondStore)
+                && ctx.config.is_enabled(Feature::CondStore)
+                && !self.condstore
+            {
+                self.condstore = true;
+                enabled.push("CONDSTORE");
+            }
             if let CapabilityEnable::Other(_) = capability {
                 let name = capability.to_string();
                 if name.eq_ignore_ascii_case("IMAP4rev2")

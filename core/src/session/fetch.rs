@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use imap_codec::imap_types::command::FetchModifier;
 use imap_codec::imap_types::fetch::{
     Macro, MacroOrMessageDataItemNames, MessageDataItemName, Part, Section,
 };
@@ -26,8 +27,20 @@ impl Session {
         set: &SequenceSet,
         items: MacroOrMessageDataItemNames<'_>,
         uid: bool,
+        modifiers: &[FetchModifier],
     ) -> Option<Tagged> {
         let user = self.user_name();
+        // RFC 7162 §3.1.4: CHANGEDSINCE returns only messages whose mod-sequence is higher,
+        // and implies the MODSEQ item; it and MODSEQ enable CONDSTORE.
+        let mut changed_since = None;
+        for modifier in modifiers {
+            match modifier {
+                FetchModifier::ChangedSince(since) if ctx.config.is_enabled(Feature::CondStore) => {
+                    changed_since = Some(since.get());
+                }
+                _ => return Tagged::bad("Unsupported FETCH modifier"),
+            }
+        }
         let Targets {
             found: targets,
             expunged,
@@ -42,21 +55,35 @@ impl Session {
         if uid && !items.contains(&MessageDataItemName::Uid) {
             items.insert(0, MessageDataItemName::Uid);
         }
+        if changed_since.is_some() && !items.contains(&MessageDataItemName::ModSeq) {
+            items.push(MessageDataItemName::ModSeq);
+        }
         for item in &items {
             let unsupported = match item {
                 MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. } => {
                     !ctx.config.is_enabled(Feature::Binary)
                 }
-                MessageDataItemName::ModSeq => true,
+                MessageDataItemName::ModSeq => !ctx.config.is_enabled(Feature::CondStore),
                 _ => false,
             };
             if unsupported {
                 return Tagged::bad(format!("FETCH item {item:?} is not supported"));
             }
         }
+        if items.contains(&MessageDataItemName::ModSeq) {
+            self.condstore = true;
+        }
+        let condstore = self.condstore;
         let rev2 = self.rev2;
         let State::Selected { selection, .. } = &mut self.state else {
             return Tagged::bad("No mailbox selected");
+        };
+        let targets: Vec<(u32, Uid)> = match (changed_since, ctx.store.mailbox(selection.mailbox)) {
+            (Some(since), Some(mailbox)) => targets
+                .into_iter()
+                .filter(|(_, uid)| mailbox.message(*uid).is_some_and(|m| m.modseq() > since))
+                .collect(),
+            _ => targets,
         };
         // RFC 3516 §4.3: "If the content transfer encoding is unknown, the server MUST
         // respond with a tagged NO … containing the UNKNOWN-CTE response code", so this is
@@ -108,6 +135,7 @@ impl Session {
             }
         }
         let flags_requested = items.contains(&MessageDataItemName::Flags);
+        let modseq_requested = items.contains(&MessageDataItemName::ModSeq);
         let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
             return Tagged::no("Mailbox no longer exists");
         };
@@ -130,6 +158,11 @@ impl Session {
             if !flags_requested && seen_now.binary_search(uid).is_ok() {
                 out.extend_from_slice(b" FLAGS ");
                 wire::flag_list(out, message.flags(), !rev2 && selection.is_recent(*uid));
+                if condstore && !modseq_requested {
+                    out.extend_from_slice(b" MODSEQ (");
+                    wire::number(out, message.modseq());
+                    out.push(b')');
+                }
             }
             out.extend_from_slice(b")\r\n");
         }

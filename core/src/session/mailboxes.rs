@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use imap_codec::imap_types::command::SelectParameter;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox as MailboxArg};
 use imap_codec::imap_types::status::StatusDataItemName;
 
@@ -86,6 +87,26 @@ impl Session {
         self.user().unwrap_or_default().to_owned()
     }
 
+    /// SELECT or EXAMINE with parameters: `(CONDSTORE)` enables CONDSTORE (RFC 7162
+    /// §3.1.8); QRESYNC is not supported.
+    pub(crate) fn select_with(
+        &mut self,
+        ctx: &mut SessionContext<'_>,
+        mailbox: &MailboxArg<'_>,
+        read_only: bool,
+        parameters: &[SelectParameter],
+    ) -> Option<Tagged> {
+        for parameter in parameters {
+            match parameter {
+                SelectParameter::CondStore if ctx.config.is_enabled(Feature::CondStore) => {
+                    self.condstore = true;
+                }
+                _ => return Tagged::bad("Unsupported SELECT parameter"),
+            }
+        }
+        self.select(ctx, mailbox, read_only)
+    }
+
     pub(crate) fn select(
         &mut self,
         ctx: &mut SessionContext<'_>,
@@ -146,6 +167,13 @@ impl Session {
             &mut ctx.out,
             &format!("OK [UIDNEXT {}] Predicted next UID", mailbox.uid_next()),
         );
+        if self.condstore {
+            untagged_fmt!(
+                &mut ctx.out,
+                "OK [HIGHESTMODSEQ {}] Highest",
+                mailbox.highest_modseq()
+            );
+        }
         untagged_fmt!(&mut ctx.out, "FLAGS ({flags})");
         if read_only {
             untagged(
@@ -421,6 +449,9 @@ impl Session {
                 StatusDataItemName::Unseen => write!(values, "UNSEEN {}", mailbox.unseen_count()),
                 StatusDataItemName::Deleted => {
                     write!(values, "DELETED {}", mailbox.deleted_count())
+                }
+                StatusDataItemName::HighestModSeq if ctx.config.is_enabled(Feature::CondStore) => {
+                    write!(values, "HIGHESTMODSEQ {}", mailbox.highest_modseq())
                 }
                 StatusDataItemName::Size if ctx.config.is_enabled(Feature::StatusSize) => {
                     write!(values, "SIZE {}", mailbox.total_size())

@@ -6,6 +6,7 @@
 //! expunged but this one has not been told of still has a number here, and is skipped
 //! with `NO [EXPUNGEISSUED]` (RFC 5530) rather than silently.
 
+use imap_codec::imap_types::command::StoreModifier;
 use imap_codec::imap_types::datetime::DateTime;
 use imap_codec::imap_types::extensions::binary::LiteralOrLiteral8;
 use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
@@ -170,8 +171,24 @@ impl Session {
         response: StoreResponse,
         flags: &[Flag<'_>],
         uid: bool,
+        modifiers: &[StoreModifier],
     ) -> Option<Tagged> {
         let user = self.user_name();
+        // RFC 7162 §3.1.3: UNCHANGEDSINCE changes only messages whose mod-sequence is not
+        // higher; the others are reported in MODIFIED. It enables CONDSTORE.
+        let mut unchanged_since = None;
+        for modifier in modifiers {
+            match modifier {
+                StoreModifier::UnchangedSince(since)
+                    if ctx.config.is_enabled(Feature::CondStore) =>
+                {
+                    unchanged_since = Some(*since);
+                    self.condstore = true;
+                }
+                _ => return Tagged::bad("Unsupported STORE modifier"),
+            }
+        }
+        let condstore = self.condstore;
         let Targets {
             found: targets,
             expunged,
@@ -196,20 +213,30 @@ impl Session {
             StoreType::Remove => FlagOperation::Remove,
         };
         let uids: Vec<Uid> = targets.iter().map(|(_, u)| *u).collect();
-        match ctx
-            .store
-            .store_flags(selection.mailbox, &uids, operation, &flags, None)
-        {
-            Ok((Some(change), _)) => ctx.change(&user, change),
-            Ok((None, _)) => {}
+        let refused = match ctx.store.store_flags(
+            selection.mailbox,
+            &uids,
+            operation,
+            &flags,
+            unchanged_since,
+        ) {
+            Ok((change, refused)) => {
+                if let Some(change) = change {
+                    ctx.change(&user, change);
+                }
+                refused
+            }
             Err(error) => return store_error(&error),
-        }
+        };
         if response == StoreResponse::Answer {
             if let Some(mailbox) = ctx.store.mailbox(selection.mailbox) {
                 for (msn, uid) in &targets {
                     let Some(message) = mailbox.message(*uid) else {
                         continue;
                     };
+                    if refused.contains(uid) {
+                        continue;
+                    }
                     let mut line = format!("* {msn} FETCH (").into_bytes();
                     // The UID is always included: harmless for FETCH-style clients and
                     // required for UID STORE (RFC 9051 §6.4.9).
@@ -219,10 +246,26 @@ impl Session {
                         message.flags(),
                         !rev2 && selection.is_recent(*uid),
                     );
+                    if condstore {
+                        line.extend_from_slice(
+                            format!(" MODSEQ ({})", message.modseq()).as_bytes(),
+                        );
+                    }
                     line.extend_from_slice(b")\r\n");
                     ctx.out.extend_from_slice(&line);
                 }
             }
+        }
+        if !refused.is_empty() {
+            let numbers: Vec<u32> = targets
+                .iter()
+                .filter(|(_, u)| refused.contains(u))
+                .map(|(msn, u)| if uid { u.get() } else { *msn })
+                .collect();
+            return Tagged::ok(format!(
+                "[MODIFIED {}] Conditional STORE failed for some messages",
+                compact(numbers)
+            ));
         }
         if expunged {
             return Tagged::no("[EXPUNGEISSUED] Some of the requested messages no longer exist");

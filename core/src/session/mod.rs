@@ -226,6 +226,9 @@ pub(crate) struct Session {
     pub(crate) tls: bool,
     /// `ENABLE IMAP4rev2` was issued: rev2 response forms from now on.
     pub(crate) rev2: bool,
+    /// CONDSTORE is on for this session (RFC 7162 §3.1: after any CONDSTORE-enabling
+    /// command): MODSEQ accompanies FETCH responses and HIGHESTMODSEQ each SELECT.
+    pub(crate) condstore: bool,
     last_activity: Timestamp,
 }
 
@@ -238,6 +241,7 @@ impl Session {
             mode: Mode::Command,
             tls,
             rev2: false,
+            condstore: false,
             last_activity: now,
         }
     }
@@ -462,8 +466,14 @@ impl Session {
                 ctx.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
                 Tagged::ok("NAMESPACE completed")
             }
-            CommandBody::Select { mailbox, .. } => self.select(ctx, &mailbox, false),
-            CommandBody::Examine { mailbox, .. } => self.select(ctx, &mailbox, true),
+            CommandBody::Select {
+                mailbox,
+                parameters,
+            } => self.select_with(ctx, &mailbox, false, &parameters),
+            CommandBody::Examine {
+                mailbox,
+                parameters,
+            } => self.select_with(ctx, &mailbox, true, &parameters),
             CommandBody::Create { mailbox } => self.create(ctx, &mailbox, &extras),
             CommandBody::Delete { mailbox } => self.delete(ctx, &mailbox),
             CommandBody::Rename { from, to } => self.rename(ctx, &from, &to),
@@ -507,16 +517,16 @@ impl Session {
                 sequence_set,
                 macro_or_item_names,
                 uid,
-                ..
-            } => self.fetch(ctx, &sequence_set, macro_or_item_names, uid),
+                modifiers,
+            } => self.fetch(ctx, &sequence_set, macro_or_item_names, uid, &modifiers),
             CommandBody::Store {
                 sequence_set,
                 kind,
                 response,
                 flags,
                 uid,
-                ..
-            } => self.store(ctx, &sequence_set, kind, response, &flags, uid),
+                modifiers,
+            } => self.store(ctx, &sequence_set, kind, response, &flags, uid, &modifiers),
             CommandBody::Copy {
                 sequence_set,
                 mailbox,

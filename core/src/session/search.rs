@@ -85,6 +85,16 @@ impl Session {
             .iter()
             .map(|(msn, u)| if uid { u.get() } else { *msn })
             .collect();
+        // RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence found.
+        let highest_modseq = if criteria.iter().any(uses_modseq) {
+            self.condstore = true;
+            matched
+                .iter()
+                .filter_map(|(_, u)| mailbox.message(*u).map(|m| m.modseq()))
+                .max()
+        } else {
+            None
+        };
         let save = match extras {
             Extras::SearchReturn(options) if options.save => Some(*options),
             _ => None,
@@ -123,6 +133,9 @@ impl Session {
                     // Infallible for a String; no temporary String per number.
                     let _ = write!(line, " {v}");
                 }
+                if let Some(modseq) = highest_modseq {
+                    let _ = write!(line, " (MODSEQ {modseq})");
+                }
                 ctx.untagged(&line);
             }
             // RFC 5182 §2.4: SAVE as the only option returns no ESEARCH response.
@@ -148,6 +161,9 @@ impl Session {
                 if options.count {
                     line.push_str(&format!(" COUNT {}", values.len()));
                 }
+                if let Some(modseq) = highest_modseq {
+                    line.push_str(&format!(" MODSEQ {modseq}"));
+                }
                 ctx.untagged(&line);
             }
         }
@@ -161,7 +177,9 @@ impl Session {
 
 fn unsupported_key(key: &SearchKey<'_>, ctx: &SessionContext<'_>) -> Option<&'static str> {
     match key {
-        SearchKey::ModSequence { .. } => Some("MODSEQ"),
+        SearchKey::ModSequence { .. } if !ctx.config.is_enabled(Feature::CondStore) => {
+            Some("MODSEQ")
+        }
         SearchKey::Younger(_) | SearchKey::Older(_) if !ctx.config.is_enabled(Feature::Within) => {
             Some("YOUNGER/OLDER")
         }
@@ -169,6 +187,16 @@ fn unsupported_key(key: &SearchKey<'_>, ctx: &SessionContext<'_>) -> Option<&'st
         SearchKey::Not(key) => unsupported_key(key, ctx),
         SearchKey::Or(a, b) => unsupported_key(a, ctx).or_else(|| unsupported_key(b, ctx)),
         _ => None,
+    }
+}
+
+fn uses_modseq(key: &SearchKey<'_>) -> bool {
+    match key {
+        SearchKey::ModSequence { .. } => true,
+        SearchKey::And(keys) => keys.as_ref().iter().any(uses_modseq),
+        SearchKey::Not(key) => uses_modseq(key),
+        SearchKey::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        _ => false,
     }
 }
 
@@ -305,7 +333,9 @@ impl Search<'_> {
             SearchKey::Text(s) => self.with_needle(key, b"", s.as_ref(), |_, needle| {
                 message.body().mime().text_contains(raw, needle)
             }),
-            SearchKey::ModSequence { .. } => false,
+            // RFC 7162 §3.1.5: messages with a mod-sequence at least this high. Per-flag
+            // entries are not tracked separately; every flag change counts.
+            SearchKey::ModSequence { modseq, .. } => message.modseq() >= *modseq,
         })
     }
 }

@@ -99,6 +99,7 @@ impl Session {
     /// Sends what changed in the selected mailbox since the session last reported it.
     pub(crate) fn push_updates(&mut self, ctx: &mut SessionContext<'_>, expunge_allowed: bool) {
         let rev2 = self.rev2;
+        let condstore = self.condstore;
         let State::Selected { selection, .. } = &mut self.state else {
             return;
         };
@@ -169,6 +170,10 @@ impl Session {
                     message.flags(),
                     !rev2 && selection.is_recent(uid),
                 );
+                if condstore {
+                    // RFC 7162 §3.2: MODSEQ in every unsolicited FETCH once enabled.
+                    line.extend_from_slice(format!(" MODSEQ ({})", message.modseq()).as_bytes());
+                }
                 line.extend_from_slice(b")\r\n");
                 ctx.out.extend_from_slice(&line);
             }
