@@ -178,7 +178,7 @@ async fn pump(
                 break Outcome::StartTls;
             }
             if closing {
-                let _ = writer.shutdown().await;
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer.shutdown()).await;
                 break Outcome::Finished;
             }
         }
