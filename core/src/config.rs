@@ -51,6 +51,10 @@ pub enum Feature {
     Esearch,
     /// `WITHIN` (RFC 5032): `YOUNGER` and `OLDER` search keys.
     Within,
+    /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
+    ListExtended,
+    /// `LIST-STATUS` (RFC 5819): `LIST … RETURN (STATUS (…))`.
+    ListStatus,
     /// `BINARY` (RFC 3516): `BINARY[…]`, `BINARY.SIZE[…]` and `~{n}` literals.
     Binary,
 }
@@ -77,6 +81,8 @@ impl Feature {
         Feature::AppendLimit,
         Feature::Esearch,
         Feature::Within,
+        Feature::ListExtended,
+        Feature::ListStatus,
         Feature::Binary,
     ];
 }

@@ -28,6 +28,8 @@ pub struct Cli {
 }
 
 /// Subcommands.
+// Parsed once at startup; boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an IMAP server until Ctrl-C or SIGTERM.
@@ -64,9 +66,21 @@ pub struct ServeArgs {
     pub imaps: Listen,
 
     /// A user as NAME:PASSWORD; repeat the flag, or separate with commas in the variable.
-    /// Without any, a demo user `demo:demo` is created.
     #[arg(long = "user", env = "EPHEMAIL_USERS", value_delimiter = ',', value_parser = parse_user)]
     pub users: Vec<(String, String)>,
+
+    /// Load mailboxes from PATH: a directory (an .eml tree, Maildirs, mbox files, or a
+    /// .toml/.json fixture at its top) or a .toml, .json, .mbox or .eml file. Repeat the
+    /// flag, or separate with commas in the variable. Users a fixture creates without a
+    /// password get `password`. Without any --user and --fixtures, the built-in demo set
+    /// is loaded (users alice and bob, password `password`).
+    #[arg(long = "fixtures", env = "EPHEMAIL_FIXTURES", value_delimiter = ',')]
+    pub fixtures: Vec<PathBuf>,
+
+    /// Never load the built-in demo set (start with no users unless --user or
+    /// --fixtures give some).
+    #[arg(long, env = "EPHEMAIL_NO_DEMO")]
+    pub no_demo: bool,
 
     /// Certificate chain (PEM) to use instead of a generated CA and leaf.
     #[arg(long, env = "EPHEMAIL_TLS_CERT", requires = "tls_key")]
@@ -160,10 +174,7 @@ pub struct ReadyUser {
 
 /// Runs `ephemail serve` until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let mut users = args.users.clone();
-    if users.is_empty() {
-        users.push(("demo".to_owned(), "demo".to_owned()));
-    }
+    let demo = args.users.is_empty() && args.fixtures.is_empty() && !args.no_demo;
     let mut builder: TestServerBuilder = TestServer::builder()
         .login_requires_tls(args.login_requires_tls)
         .tls_names(args.tls_names.clone());
@@ -181,11 +192,32 @@ pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         builder = builder.tls_pem(read(cert)?, read(key)?);
     }
-    for (name, password) in &users {
+    for (name, password) in &args.users {
         builder = builder.user(name, password);
     }
-    // Fixtures (`--fixtures PATH`) will hook in here through `builder.seed(...)`.
+    for path in &args.fixtures {
+        builder = builder.fixtures(path);
+    }
+    if demo {
+        builder = builder.fixture_set(crate::fixtures::demo_set()?);
+    }
     let server = builder.start().await?;
+    // Users come from flags and fixtures alike: the flags' users in their order, then
+    // the ones fixtures created.
+    let stored: Vec<(String, String)> = server
+        .with_store(|store| {
+            store
+                .users()
+                .map(|u| (u.name().to_owned(), u.password().to_owned()))
+                .collect()
+        })
+        .await?;
+    let mut users = args.users.clone();
+    for user in stored {
+        if !users.iter().any(|(name, _)| *name == user.0) {
+            users.push(user);
+        }
+    }
 
     let (ca_file, temporary_ca) = match &args.ca_out {
         Some(path) => (path.clone(), false),

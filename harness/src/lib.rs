@@ -34,6 +34,7 @@ mod connection;
 pub mod demo;
 mod driver;
 mod error;
+pub mod fixtures;
 mod listener;
 mod test_server;
 pub mod tls;

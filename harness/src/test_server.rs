@@ -5,9 +5,11 @@
 //! `deliver(...).await` returns, every session that has the mailbox selected has been told.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ephemail_core::fixtures::{FixtureSet, LoadOptions};
 use ephemail_core::{Config, Event, Feature, MailStore, Server, Timestamp, Uid};
 use rustls::pki_types::CertificateDer;
 use rustls::ClientConfig;
@@ -190,6 +192,44 @@ impl TestServerBuilder {
     ) -> Self {
         self.seeds.push(Box::new(seed));
         self
+    }
+
+    /// Loads fixtures from `path` before the server starts: a directory (an `.eml`
+    /// tree, Maildirs, mbox files, or a declarative `.toml`/`.json` file at its top) or a
+    /// single file (`.toml`, `.json`, `.mbox`, `.eml`); the format is detected from the
+    /// path. Users the fixture creates without a password get `password`. Call it again
+    /// to load several; a bad fixture makes `start` fail with an error naming the file
+    /// and the line or field, and nothing is loaded from it.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), ephemail::Error> {
+    /// let server = ephemail::TestServer::builder()
+    ///     .fixtures("fixtures/demo")
+    ///     .start()
+    ///     .await?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    pub fn fixtures(self, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        self.seed(move |store| {
+            let options = LoadOptions {
+                now: crate::now(),
+                ..LoadOptions::default()
+            };
+            let set = crate::fixtures::read_fixtures(&path, &options)?;
+            set.apply(store)
+                .map_err(|error| crate::fixtures::FixturesError::Fixture { root: path, error })?;
+            Ok(())
+        })
+    }
+
+    /// Adds an already parsed fixture set (see [`ephemail_core::fixtures`]) before the
+    /// server starts, e.g. [`crate::fixtures::demo_set`].
+    pub fn fixture_set(self, set: FixtureSet) -> Self {
+        self.seed(move |store| {
+            set.apply(store)?;
+            Ok(())
+        })
     }
 
     /// Starts the server on the current tokio runtime.

@@ -134,3 +134,21 @@ fn demo_serves_over_imap() {
     let out = t.command(c, "f2 SEARCH UNSEEN");
     assert!(out.contains("* SEARCH "), "{out}");
 }
+
+#[test]
+fn the_browser_path_loads_the_same_demo() {
+    use ephemail_core::fixtures::{declarative, DeclarativeSyntax, LoadOptions};
+    let set = declarative::load_inline(
+        "demo.toml",
+        demo_text().as_bytes(),
+        DeclarativeSyntax::Toml,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let mut store = MailStore::new();
+    set.apply(&mut store).unwrap();
+    assert_eq!(
+        fixtures_support::snapshot(&store),
+        fixtures_support::snapshot(&demo_store())
+    );
+}

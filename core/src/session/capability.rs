@@ -76,6 +76,8 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::StatusSize, "STATUS=SIZE"),
         (Feature::Esearch, "ESEARCH"),
         (Feature::Within, "WITHIN"),
+        (Feature::ListExtended, "LIST-EXTENDED"),
+        (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),
     ];
     for (feature, name) in simple {

@@ -7,6 +7,7 @@
 //! listed by LIST must round-trip through SELECT, so it is written as the client must
 //! send it back.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox as MailboxArg};
@@ -15,16 +16,39 @@ use imap_codec::imap_types::status::StatusDataItemName;
 use crate::config::Feature;
 use crate::session::extparse::Extras;
 use crate::session::{untagged, untagged_fmt, Selection, Session, SessionContext, State, Tagged};
-use crate::store::{name, Mailbox, StoreError, SystemFlag};
+use crate::store::{mutf7, name, Mailbox, StoreError, SystemFlag};
 use crate::wire;
 
-/// A mailbox argument as a name in the store's terms.
-pub(crate) fn mailbox_name(mailbox: &MailboxArg<'_>) -> Result<String, Option<Tagged>> {
-    match mailbox {
-        MailboxArg::Inbox => Ok("INBOX".to_owned()),
-        MailboxArg::Other(other) => std::str::from_utf8(other.as_ref())
-            .map(name::canonical)
-            .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8")),
+impl Session {
+    /// A mailbox argument as a name in the store's terms (UTF-8). IMAP4rev1 clients send
+    /// non-ASCII names in modified UTF-7, IMAP4rev2 clients in UTF-8 (RFC 9051 §5.1).
+    pub(crate) fn mailbox_name(&self, mailbox: &MailboxArg<'_>) -> Result<String, Option<Tagged>> {
+        match mailbox {
+            MailboxArg::Inbox => Ok("INBOX".to_owned()),
+            MailboxArg::Other(other) => {
+                let text = std::str::from_utf8(other.as_ref())
+                    .map_err(|_| Tagged::bad("Mailbox name is not valid UTF-8"))?;
+                self.decode_wire_name(text).map(|n| name::canonical(&n))
+            }
+        }
+    }
+
+    /// A name (or LIST pattern) as the client wrote it, in UTF-8.
+    pub(crate) fn decode_wire_name(&self, text: &str) -> Result<String, Option<Tagged>> {
+        if self.rev2 {
+            Ok(text.to_owned())
+        } else {
+            mutf7::decode(text).map_err(Tagged::no)
+        }
+    }
+
+    /// A stored name as this client expects to read it.
+    pub(crate) fn wire_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
+        if self.rev2 || name.is_ascii() && !name.contains('&') {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(mutf7::encode(name))
+        }
     }
 }
 
@@ -75,7 +99,7 @@ impl Session {
                 ctx.untagged("OK [CLOSED] Previous mailbox is now closed");
             }
         }
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -138,7 +162,7 @@ impl Session {
             let mut line = b"* LIST (".to_vec();
             line.extend_from_slice(self.list_attributes(ctx, &user, mailbox).as_bytes());
             line.extend_from_slice(b") \"/\" ");
-            wire::astring(&mut line, mailbox.name().as_bytes());
+            wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
         }
@@ -157,7 +181,7 @@ impl Session {
         _extras: &Extras,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -176,7 +200,7 @@ impl Session {
         mailbox: &MailboxArg<'_>,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -204,7 +228,7 @@ impl Session {
         to: &MailboxArg<'_>,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let (from, to) = match (mailbox_name(from), mailbox_name(to)) {
+        let (from, to) = match (self.mailbox_name(from), self.mailbox_name(to)) {
             (Ok(from), Ok(to)) => (from, to),
             (Err(reply), _) | (_, Err(reply)) => return reply,
         };
@@ -226,7 +250,7 @@ impl Session {
         subscribe: bool,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -272,8 +296,11 @@ impl Session {
         reference: &MailboxArg<'_>,
         pattern: &ListMailbox<'_>,
         lsub: bool,
-        _extras: &Extras,
+        extras: &Extras,
     ) -> Option<Tagged> {
+        if let (Extras::ListExtended(list), false) = (extras, lsub) {
+            return self.list_extended(ctx, list);
+        }
         let user = self.user_name();
         let command = if lsub { "LSUB" } else { "LIST" };
         let reference = match reference {
@@ -284,6 +311,13 @@ impl Session {
             ListMailbox::Token(token) => String::from_utf8_lossy(token.as_ref()).into_owned(),
             ListMailbox::String(string) => String::from_utf8_lossy(string.as_ref()).into_owned(),
         };
+        let (reference, pattern) = match (
+            self.decode_wire_name(&reference),
+            self.decode_wire_name(&pattern),
+        ) {
+            (Ok(reference), Ok(pattern)) => (reference, pattern),
+            (Err(reply), _) | (_, Err(reply)) => return reply,
+        };
         if pattern.is_empty() {
             // RFC 9051 §6.3.9: the hierarchy delimiter and the root of the reference.
             let root = reference
@@ -291,7 +325,7 @@ impl Session {
                 .map(|(first, _)| format!("{first}{}", name::DELIMITER))
                 .unwrap_or_default();
             let mut line = format!("* {command} (\\Noselect) \"/\" ").into_bytes();
-            wire::astring(&mut line, root.as_bytes());
+            wire::astring(&mut line, self.wire_name(&root).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
             return Tagged::ok(format!("{command} completed"));
@@ -328,7 +362,7 @@ impl Session {
         }
         for (attributes, mailbox_name) in lines {
             let mut line = format!("* {command} ({attributes}) \"/\" ").into_bytes();
-            wire::astring(&mut line, mailbox_name.as_bytes());
+            wire::astring(&mut line, self.wire_name(&mailbox_name).as_bytes());
             line.extend_from_slice(b"\r\n");
             ctx.out.extend_from_slice(&line);
         }
@@ -342,7 +376,7 @@ impl Session {
         items: &[StatusDataItemName],
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -352,6 +386,24 @@ impl Session {
         if mailbox.is_noselect() {
             return Tagged::no(format!("[CANNOT] Mailbox {name} is not selectable"));
         }
+        let values = match self.status_values(ctx, mailbox, items) {
+            Ok(values) => values,
+            Err(reply) => return reply,
+        };
+        let mut line = b"* STATUS ".to_vec();
+        wire::astring(&mut line, self.wire_name(mailbox.name()).as_bytes());
+        line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
+        ctx.out.extend_from_slice(&line);
+        Tagged::ok("STATUS completed")
+    }
+
+    /// The `(…)` part of a STATUS response.
+    pub(crate) fn status_values(
+        &self,
+        ctx: &SessionContext<'_>,
+        mailbox: &Mailbox,
+        items: &[StatusDataItemName],
+    ) -> Result<String, Option<Tagged>> {
         let mut values = String::new();
         for item in items {
             if !values.is_empty() {
@@ -374,15 +426,13 @@ impl Session {
                     write!(values, "SIZE {}", mailbox.total_size())
                 }
                 other => {
-                    return Tagged::bad(format!("STATUS item {other:?} is not supported"));
+                    return Err(Tagged::bad(format!(
+                        "STATUS item {other:?} is not supported"
+                    )));
                 }
             };
         }
-        let mut line = b"* STATUS ".to_vec();
-        wire::astring(&mut line, mailbox.name().as_bytes());
-        line.extend_from_slice(format!(" ({values})\r\n").as_bytes());
-        ctx.out.extend_from_slice(&line);
-        Tagged::ok("STATUS completed")
+        Ok(values)
     }
 
     pub(crate) fn close_mailbox(

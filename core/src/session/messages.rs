@@ -13,7 +13,7 @@ use imap_codec::imap_types::mailbox::Mailbox as MailboxArg;
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::config::Feature;
-use crate::session::mailboxes::{mailbox_name, store_error};
+use crate::session::mailboxes::store_error;
 use crate::session::sequence::{compact, resolve};
 use crate::session::{Session, SessionContext, State, Tagged};
 use crate::store::{FlagOperation, Flags, Uid};
@@ -46,7 +46,7 @@ impl Session {
         lifted: Option<&[u8]>,
     ) -> Option<Tagged> {
         let user = self.user_name();
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };
@@ -259,7 +259,7 @@ impl Session {
         if expunged {
             return Tagged::no("[EXPUNGEISSUED] Some of the requested messages no longer exist");
         }
-        let name = match mailbox_name(mailbox) {
+        let name = match self.mailbox_name(mailbox) {
             Ok(name) => name,
             Err(reply) => return reply,
         };

@@ -53,6 +53,7 @@ mod extparse;
 mod fetch;
 mod framing;
 mod idle;
+mod list_extended;
 mod mailboxes;
 mod messages;
 mod search;
@@ -328,7 +329,7 @@ impl Session {
                         return;
                     }
                 }
-                match extparse::preparse(message) {
+                match extparse::preparse(message, !framer.literals().is_empty()) {
                     extparse::Preparsed::Plain if fixed.is_none() => match framer.decode() {
                         Ok(command) => self.dispatch(ctx, command, extparse::Extras::None, message),
                         Err(error) => self.reject_unparsed(ctx, &framer, error),

@@ -7,6 +7,7 @@
 pub mod flags;
 mod mailbox;
 mod message;
+pub mod mutf7;
 pub mod name;
 
 use std::collections::{BTreeMap, BTreeSet};
