@@ -17,6 +17,7 @@
 //! write everything queued before it in plain text, then hand the socket to rustls.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -63,11 +64,12 @@ pub(crate) struct ConnectionContext {
 }
 
 /// Serves one accepted socket until it closes or the server shuts down.
-pub(crate) async fn serve(stream: TcpStream, role: Role, ctx: Arc<ConnectionContext>) {
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    role: Role,
+    ctx: Arc<ConnectionContext>,
+) {
     let span = tracing::info_span!("session", session = tracing::field::Empty, %peer, ?role);
     serve_in_span(stream, role, ctx, span.clone())
         .instrument(span)
@@ -178,7 +180,7 @@ async fn pump(
                 break Outcome::StartTls;
             }
             if closing {
-                let _ = writer.shutdown().await;
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer.shutdown()).await;
                 break Outcome::Finished;
             }
         }
@@ -242,7 +244,10 @@ async fn pump(
                     break Outcome::Finished;
                 }
                 Ok(_) => {
-                    let bytes = std::mem::replace(&mut input, Vec::with_capacity(READ_CHUNK));
+                    // An exact-size copy: the 16 KiB read buffer stays with us, and a
+                    // command of a few bytes does not pin 16 KiB until it is executed.
+                    let bytes = input.clone();
+                    input.clear();
                     if ctx.requests.send(Request::Received { session, bytes }).await.is_err() {
                         break Outcome::Finished;
                     }

@@ -118,10 +118,7 @@ pub(crate) async fn run(
         // timer that fires early finds nothing expired and is re-armed here.
         if let Some(next) = server.poll_timeout() {
             if armed.is_none_or(|at| next < at) {
-                let wait = next.millis_since(now());
-                timer
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + Duration::from_millis(wait as u64));
+                timer.as_mut().reset(crate::clock::timer_deadline(next));
                 armed = Some(next);
             }
         }

@@ -4,6 +4,14 @@
 //! server, connection tasks only read, write and do TLS. Every run makes its own CA, so
 //! clients verify the server's certificate as they would in production.
 //!
+//! What lives where:
+//! - [`TestServer`] / [`TestServerBuilder`]: start a server from a test (async, or
+//!   [`TestServerBuilder::start_blocking`] for a plain `#[test]`), deliver mail, read the
+//!   store, wait for a condition, follow [`Events`];
+//! - [`cli`]: the `ephemail serve` command and its ready file; [`admin`]: its HTTP API;
+//!   [`demo`]: `ephemail demo`, a static file server for the browser demo;
+//! - [`tls`]: the per-run CA and the rustls configurations.
+//!
 //! ```no_run
 //! # async fn example() -> Result<(), ephemail::Error> {
 //! use ephemail::TestServer;

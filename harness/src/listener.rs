@@ -24,8 +24,8 @@ pub(crate) async fn accept_loop(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, _peer)) => {
-                tracker.spawn(connection::serve(stream, role, ctx.clone()));
+            Ok((stream, peer)) => {
+                tracker.spawn(connection::serve(stream, peer, role, ctx.clone()));
             }
             Err(error) => {
                 tracing::warn!(%error, "accept failed");

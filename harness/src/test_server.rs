@@ -26,7 +26,9 @@ use crate::tls::{CertificateSource, TlsIdentity};
 use crate::{listener, Addresses};
 
 /// How many core events the event stream keeps for a slow reader before it skips.
-const EVENT_BUFFER: usize = 16 * 1024;
+/// Each slot is written when the channel is made, so this costs memory and start-up time
+/// whether or not anyone listens (16,384 slots were 2 MB and 1 ms).
+const EVENT_BUFFER: usize = 1024;
 
 type Seed = Box<dyn FnOnce(&mut MailStore) -> Result<(), SeedError> + Send>;
 
@@ -520,6 +522,7 @@ impl TestServer {
     pub fn events(&self) -> Events {
         Events {
             receiver: self.events.subscribe(),
+            missed: 0,
         }
     }
 
@@ -569,17 +572,20 @@ impl ServerHandle {
 #[derive(Debug)]
 pub struct Events {
     receiver: broadcast::Receiver<Event>,
+    missed: u64,
 }
 
 impl Events {
     /// The next event, or `None` once the server has stopped. If this reader fell more
-    /// than 16,384 events behind, the oldest were dropped and it goes on with the rest.
+    /// than 1,024 events behind, the oldest were dropped (see [`Events::missed`]) and it
+    /// goes on with the rest.
     pub async fn next(&mut self) -> Option<Event> {
         loop {
             match self.receiver.recv().await {
                 Ok(event) => return Some(event),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "event reader fell behind");
+                    self.missed += missed;
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -608,12 +614,17 @@ impl Events {
         tokio_stream::wrappers::BroadcastStream::new(self.receiver).filter_map(Result::ok)
     }
 
+    /// How many events this reader has missed so far by falling behind.
+    pub fn missed(&self) -> u64 {
+        self.missed
+    }
+
     /// The next event if one is already there.
     pub fn try_next(&mut self) -> Option<Event> {
         loop {
             match self.receiver.try_recv() {
                 Ok(event) => return Some(event),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => self.missed += missed,
                 Err(_) => return None,
             }
         }
@@ -764,7 +775,7 @@ impl Events {
         loop {
             match self.receiver.blocking_recv() {
                 Ok(event) => return Some(event),
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Lagged(missed)) => self.missed += missed,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
