@@ -214,6 +214,24 @@ impl Server {
         }
     }
 
+    /// Says goodbye to every session and closes it, as a server shutting down does:
+    /// RFC 9051 §7.1.5 "BYE … The server is closing the connection". Each session gets
+    /// `* BYE`, then [`Output::Close`]. The store is kept.
+    pub fn shutdown(&mut self, now: Timestamp) {
+        let _ = now;
+        let sessions: Vec<SessionId> = self.sessions.keys().copied().collect();
+        for id in sessions {
+            self.sessions.remove(&id);
+            self.queue.push_back(Output::Transmit {
+                session: id,
+                bytes: b"* BYE ephemail is shutting down\r\n".to_vec(),
+            });
+            self.queue.push_back(Output::Close { session: id });
+            self.queue
+                .push_back(Output::Event(Event::SessionClosed { session: id }));
+        }
+    }
+
     /// Delivers a message to a user's mailbox as a mail transfer agent would, and tells
     /// every session that has the mailbox selected. INTERNALDATE is `now`.
     pub fn deliver(

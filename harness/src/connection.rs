@@ -189,9 +189,17 @@ async fn pump(
         tokio::select! {
             biased;
             () = ctx.cancel.cancelled() => {
-                // Shutting down: send what is already queued and close cleanly (a TLS
+                // Shutting down: the server task sends this connection its `* BYE` and a
+                // Close; send that and what is already queued, then close cleanly (a TLS
                 // close_notify, then FIN), but never let a stuck client hold us up.
                 let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                    loop {
+                        match output.recv().await {
+                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
+                            Some(ConnOutput::Close) | None => break,
+                            Some(_) => {}
+                        }
+                    }
                     writer.write_all(&unsent[written..]).await?;
                     writer.shutdown().await
                 })

@@ -95,7 +95,12 @@ pub(crate) async fn run(
     loop {
         tokio::select! {
             biased;
-            () = cancel.cancelled() => break,
+            () = cancel.cancelled() => {
+                // Every client hears `* BYE` before its connection closes.
+                server.shutdown(now());
+                driver.drain(&mut server);
+                break;
+            }
             request = requests.recv() => {
                 let Some(request) = request else { break };
                 driver.handle(&mut server, request);

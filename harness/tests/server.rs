@@ -257,11 +257,19 @@ async fn shutdown_waits_for_every_task() {
         .await
         .unwrap();
     let addr = server.imaps_addr();
-    let _client = logged_in(&server).await;
+    let mut client = logged_in(&server).await;
     tokio::time::timeout(LIMIT, server.shutdown())
         .await
         .unwrap();
     assert!(TcpStream::connect(addr).await.is_err());
+    // RFC 9051 §7.1.5: the client is told why its connection ends.
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(LIMIT, client.read_to_end(&mut rest)).await;
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.contains("* BYE ephemail is shutting down\r\n"),
+        "{rest:?}"
+    );
 }
 
 #[tokio::test]

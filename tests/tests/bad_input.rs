@@ -164,3 +164,23 @@ fn big_appends_keep_every_byte_and_nul_is_refused() {
         3
     );
 }
+
+#[test]
+fn shutdown_says_bye_to_every_session_once() {
+    let mut t = TestServer::new();
+    let a = t.selected("alice", "INBOX");
+    let b = t.connect();
+    t.command(a, "i1 IDLE");
+    let now = t.now;
+    t.server.shutdown(now);
+    t.pump();
+    for c in [a, b] {
+        assert_eq!(t.take(c), "* BYE ephemail is shutting down\r\n");
+        assert!(t.is_closed(c));
+    }
+    assert_eq!(t.server.sessions().count(), 0);
+    assert!(
+        t.server.store().user("alice").is_some(),
+        "the store is kept"
+    );
+}
