@@ -203,14 +203,7 @@ impl Server {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            self.sessions.remove(&id);
-            self.queue.push_back(Output::Transmit {
-                session: id,
-                bytes: b"* BYE Autologout; idle for too long\r\n".to_vec(),
-            });
-            self.queue.push_back(Output::Close { session: id });
-            self.queue
-                .push_back(Output::Event(Event::SessionClosed { session: id }));
+            self.say_bye(id, "Autologout; idle for too long");
         }
     }
 
@@ -221,15 +214,20 @@ impl Server {
         let _ = now;
         let sessions: Vec<SessionId> = self.sessions.keys().copied().collect();
         for id in sessions {
-            self.sessions.remove(&id);
-            self.queue.push_back(Output::Transmit {
-                session: id,
-                bytes: b"* BYE ephemail is shutting down\r\n".to_vec(),
-            });
-            self.queue.push_back(Output::Close { session: id });
-            self.queue
-                .push_back(Output::Event(Event::SessionClosed { session: id }));
+            self.say_bye(id, "ephemail is shutting down");
         }
+    }
+
+    /// Ends a session from the server's side: `* BYE text`, then close.
+    fn say_bye(&mut self, id: SessionId, text: &str) {
+        self.sessions.remove(&id);
+        self.queue.push_back(Output::Transmit {
+            session: id,
+            bytes: format!("* BYE {text}\r\n").into_bytes(),
+        });
+        self.queue.push_back(Output::Close { session: id });
+        self.queue
+            .push_back(Output::Event(Event::SessionClosed { session: id }));
     }
 
     /// Delivers a message to a user's mailbox as a mail transfer agent would, and tells
