@@ -54,24 +54,45 @@ impl Needle {
 
 /// The decoded, lower-cased top-level header fields of one message: all that FROM,
 /// TO, CC, BCC, SUBJECT and HEADER look at, so those keys never decode a body.
+///
+/// One string holds every field, so a message's index is two allocations, not two per
+/// field: the first content search over a mailbox builds thousands of these.
 #[derive(Debug)]
 pub(crate) struct HeaderIndex {
-    /// Lower-cased name, decoded lower-cased value, in header order.
-    fields: Vec<(Box<str>, Box<str>)>,
+    /// Lower-cased names and decoded, lower-cased values, back to back.
+    text: Box<str>,
+    /// Per field, in header order: where its name starts, where its value starts, and
+    /// where its value ends, in `text`.
+    spans: Box<[(u32, u32, u32)]>,
 }
 
 impl HeaderIndex {
     /// Builds the index of the header of the message `raw` with part tree `root`.
     pub(crate) fn build(raw: &[u8], root: &Part) -> HeaderIndex {
-        let fields = header::fields(raw, root.header.clone())
-            .map(|f| {
-                (
-                    String::from_utf8_lossy(&raw[f.name]).to_lowercase().into(),
-                    decode_header_value(&raw[f.value]).to_lowercase().into(),
-                )
-            })
-            .collect();
-        HeaderIndex { fields }
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for field in header::fields(raw, root.header.clone()) {
+            let name_start = text.len();
+            text.push_str(&lowercase(
+                String::from_utf8_lossy(&raw[field.name]).into_owned(),
+            ));
+            let value_start = text.len();
+            text.push_str(&lowercase(decode_header_value(&raw[field.value])));
+            let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            spans.push((offset(name_start), offset(value_start), offset(text.len())));
+        }
+        HeaderIndex {
+            text: text.into_boxed_str(),
+            spans: spans.into_boxed_slice(),
+        }
+    }
+
+    /// The (name, value) pairs, lower-cased, in header order.
+    fn fields(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.spans.iter().map(|&(name, value, end)| {
+            let text = |from: u32, to: u32| self.text.get(from as usize..to as usize).unwrap_or("");
+            (text(name, value), text(value, end))
+        })
     }
 
     /// HEADER name value (and FROM, SUBJECT, …): any field called `name` (lower-case)
@@ -79,9 +100,17 @@ impl HeaderIndex {
     /// zero-length, this matches all messages that have a header line with the specified
     /// field-name regardless of the contents."
     pub(crate) fn contains(&self, name: &str, needle: &Needle) -> bool {
-        self.fields
-            .iter()
-            .any(|(n, v)| **n == *name && needle.found_in(v))
+        self.fields().any(|(n, v)| n == name && needle.found_in(v))
+    }
+}
+
+/// Lower-cases text, in place when it is ASCII (almost always, for header fields).
+fn lowercase(mut text: String) -> String {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        text
+    } else {
+        text.to_lowercase()
     }
 }
 
@@ -100,7 +129,7 @@ impl SearchText {
     /// index `fields`.
     pub(crate) fn build(raw: &[u8], root: &Part, fields: &HeaderIndex) -> SearchText {
         let mut text = String::with_capacity(raw.len());
-        for (name, value) in &fields.fields {
+        for (name, value) in fields.fields() {
             text.push_str(name);
             text.push_str(": ");
             text.push_str(value);
@@ -168,6 +197,11 @@ fn decode_charset(charset: Option<&[u8]>, bytes: &[u8]) -> String {
 /// A header value with folding removed and RFC 2047 encoded words decoded (any
 /// charset mail-parser knows), raw 8-bit text read as UTF-8.
 pub(crate) fn decode_header_value(value: &[u8]) -> String {
+    // Most fields are one line of plain ASCII: nothing to unfold or decode.
+    if value.is_ascii() && !value.contains(&b'\n') && memchr::memmem::find(value, b"=?").is_none() {
+        let text = std::str::from_utf8(value).unwrap_or_default();
+        return text.trim_matches([' ', '\t', '\r']).to_owned();
+    }
     let mut line = Vec::with_capacity(value.len() + 1);
     line.extend_from_slice(value);
     line.push(b'\n');
@@ -201,6 +235,22 @@ mod tests {
             "Grüße aus Köln"
         );
         assert_eq!(decode_header_value(b" plain"), "plain");
+        // The plain-ASCII fast path agrees with the full decoder.
+        for value in [
+            &b" Hello there "[..],
+            b"\tx",
+            b"a b  c",
+            b"",
+            b" <id@example.org>",
+        ] {
+            let mut line = value.to_vec();
+            line.push(b'\n');
+            let slow = match MessageStream::new(&line).parse_unstructured() {
+                HeaderValue::Text(text) => text.into_owned(),
+                _ => String::new(),
+            };
+            assert_eq!(decode_header_value(value), slow, "{value:?}");
+        }
     }
 
     #[test]
