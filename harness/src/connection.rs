@@ -208,11 +208,18 @@ async fn pump(
             }
             message = output.recv(), if !start_tls && !closing => match message {
                 Some(ConnOutput::Bytes(bytes)) => {
-                    if written > 0 && written >= unsent.len() / 2 {
-                        unsent.drain(..written);
+                    if written == unsent.len() {
+                        // Nothing pending: take the buffer as it is (a FETCH of a whole
+                        // mailbox can be megabytes; no need to copy it again).
+                        unsent = bytes;
                         written = 0;
+                    } else {
+                        if written > 0 && written >= unsent.len() / 2 {
+                            unsent.drain(..written);
+                            written = 0;
+                        }
+                        unsent.extend_from_slice(&bytes);
                     }
-                    unsent.extend_from_slice(&bytes);
                 }
                 Some(ConnOutput::StartTls) => start_tls = true,
                 Some(ConnOutput::Close) => closing = true,

@@ -134,6 +134,26 @@ impl Session {
                 seen_now = unseen;
             }
         }
+        // Whole messages go out as they are: size the output once instead of doubling it
+        // (and copying it) a dozen times on a FETCH of a large mailbox.
+        if items.iter().any(|item| {
+            matches!(
+                item,
+                MessageDataItemName::BodyExt {
+                    section: None,
+                    partial: None,
+                    ..
+                } | MessageDataItemName::Rfc822
+            )
+        }) {
+            if let Some(mailbox) = ctx.store.mailbox(selection.mailbox) {
+                let total: usize = targets
+                    .iter()
+                    .filter_map(|(_, uid)| mailbox.message(*uid).map(|m| m.size() + 64))
+                    .sum();
+                ctx.out.reserve(total);
+            }
+        }
         let flags_requested = items.contains(&MessageDataItemName::Flags);
         let modseq_requested = items.contains(&MessageDataItemName::ModSeq);
         let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
