@@ -196,6 +196,16 @@ fn op() -> impl Strategy<Value = Op> {
         Just(OpKind::Command("IDLE")),
         Just(OpKind::Command("DONE")),
         Just(OpKind::Command("CLOSE")),
+        Just(OpKind::Command("SEARCH RETURN (SAVE) DELETED")),
+        Just(OpKind::Command("UID STORE $ -FLAGS (\\Deleted)")),
+        Just(OpKind::Command("MOVE $ {box}")),
+        Just(OpKind::Command(
+            "STORE 1:{n} (UNCHANGEDSINCE {n}) +FLAGS (\\Deleted)"
+        )),
+        Just(OpKind::Command("FETCH 1:* (FLAGS) (CHANGEDSINCE {n})")),
+        Just(OpKind::Command(
+            "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" * RETURN (STATUS (MESSAGES))"
+        )),
     ];
     (0..3usize, kinds, any::<usize>()).prop_map(|(client, kind, arg)| Op { client, kind, arg })
 }
@@ -221,6 +231,13 @@ fn token() -> impl Strategy<Value = String> {
         Just("\\Seen".to_owned()),
         Just("INBOX".to_owned()),
         Just("NIL".to_owned()),
+        Just("$".to_owned()),
+        Just("SAVE".to_owned()),
+        Just("SUBSCRIBED".to_owned()),
+        Just("CHANGEDSINCE".to_owned()),
+        Just("MODSEQ".to_owned()),
+        Just("STATUS".to_owned()),
+        Just("\"&Jjo".to_owned()),
         "[a-zA-Z0-9]{1,6}",
     ]
 }
