@@ -39,6 +39,11 @@ pub enum Feature {
     AuthPlain,
     /// `AUTH=LOGIN` (the de-facto LOGIN SASL mechanism many clients prefer).
     AuthLogin,
+    /// `AUTH=XOAUTH2`: bearer tokens as Google and Microsoft use them. For tests, a
+    /// user's token is their password.
+    AuthXOAuth2,
+    /// `AUTH=OAUTHBEARER` (RFC 7628). For tests, a user's token is their password.
+    AuthOAuthBearer,
     /// `CHILDREN` (RFC 3348): `\HasChildren` / `\HasNoChildren` in LIST.
     Children,
     /// `SPECIAL-USE` (RFC 6154): `\Sent`, `\Drafts`, … in LIST.
@@ -79,6 +84,8 @@ impl Feature {
         Feature::SaslIr,
         Feature::AuthPlain,
         Feature::AuthLogin,
+        Feature::AuthXOAuth2,
+        Feature::AuthOAuthBearer,
         Feature::Children,
         Feature::SpecialUse,
         Feature::StatusSize,

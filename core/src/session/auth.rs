@@ -23,6 +23,13 @@ pub(crate) enum SaslStep {
     LoginUser,
     /// LOGIN: waiting for the password of this user.
     LoginPassword(String),
+    /// XOAUTH2 (Google's SASL mechanism): waiting for `user=…^Aauth=Bearer …^A^A`.
+    XOAuth2,
+    /// OAUTHBEARER (RFC 7628): waiting for the GS2 header and `auth=Bearer …`.
+    OAuthBearer,
+    /// An OAuth mechanism failed: the error was sent as a challenge, and the client's
+    /// (empty or `^A`) answer is awaited before the tagged NO (RFC 7628 §3.2.3).
+    OAuthFailed,
 }
 
 impl Session {
@@ -86,6 +93,12 @@ impl Session {
             AuthMechanism::Plain if ctx.config.is_enabled(Feature::AuthPlain) => SaslStep::Plain,
             AuthMechanism::Login if ctx.config.is_enabled(Feature::AuthLogin) => {
                 SaslStep::LoginUser
+            }
+            AuthMechanism::XOAuth2 if ctx.config.is_enabled(Feature::AuthXOAuth2) => {
+                SaslStep::XOAuth2
+            }
+            AuthMechanism::OAuthBearer if ctx.config.is_enabled(Feature::AuthOAuthBearer) => {
+                SaslStep::OAuthBearer
             }
             other => {
                 return Tagged::no(format!("Unsupported authentication mechanism {other}"));
@@ -173,12 +186,77 @@ impl Session {
                 }
                 Err(_) => Tagged::no("[AUTHENTICATIONFAILED] Invalid credentials"),
             },
+            SaslStep::XOAuth2 | SaslStep::OAuthBearer => {
+                let parsed = match step {
+                    SaslStep::XOAuth2 => parse_xoauth2(&data),
+                    _ => parse_oauthbearer(&data),
+                };
+                let Some((user, token)) = parsed else {
+                    return Tagged::bad("Malformed OAuth response");
+                };
+                // Test-friendly tokens: a user's bearer token is their password.
+                if ctx.store.check_password(&user, &token) {
+                    return self.finish_login(ctx, &user, &token, "AUTHENTICATE");
+                }
+                // RFC 7628 §3.2.2: the failure is a JSON challenge; the client answers
+                // it (with ^A) and only then gets the tagged NO.
+                let error = br#"{"status":"invalid_token","schemes":"bearer","scope":"imap"}"#;
+                self.mode = Mode::Authenticate {
+                    tag: tag.to_owned(),
+                    step: SaslStep::OAuthFailed,
+                };
+                ctx.out.extend_from_slice(b"+ ");
+                ctx.out.extend_from_slice(BASE64.encode(error).as_bytes());
+                ctx.out.extend_from_slice(b"\r\n");
+                None
+            }
+            SaslStep::OAuthFailed => Tagged::no("[AUTHENTICATIONFAILED] Invalid token"),
             SaslStep::LoginPassword(user) => match String::from_utf8(data) {
                 Ok(password) => self.finish_login(ctx, &user, &password, "AUTHENTICATE"),
                 Err(_) => Tagged::no("[AUTHENTICATIONFAILED] Invalid credentials"),
             },
         }
     }
+}
+
+/// XOAUTH2: `user=NAME ^A auth=Bearer TOKEN ^A ^A`.
+fn parse_xoauth2(data: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(data).ok()?;
+    let mut user = None;
+    let mut token = None;
+    for pair in text.split('\x01').filter(|p| !p.is_empty()) {
+        if let Some(value) = pair.strip_prefix("user=") {
+            user = Some(value.to_owned());
+        } else if let Some(value) = pair.strip_prefix("auth=") {
+            token = Some(bearer(value)?.to_owned());
+        }
+    }
+    Some((user?, token?))
+}
+
+/// OAUTHBEARER (RFC 7628 §3.1): `n,a=NAME, ^A host=… ^A auth=Bearer TOKEN ^A ^A`.
+fn parse_oauthbearer(data: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(data).ok()?;
+    let (gs2, rest) = text.split_once('\x01')?;
+    // gs2-header = [gs2-cb-flag "," [ "a=" saslname ] ","]; "=2C" and "=3D" escape.
+    let user = gs2
+        .split(',')
+        .find_map(|part| part.strip_prefix("a="))?
+        .replace("=2C", ",")
+        .replace("=3D", "=");
+    let token = rest
+        .split('\x01')
+        .find_map(|pair| pair.strip_prefix("auth="))
+        .and_then(bearer)?;
+    Some((user, token.to_owned()))
+}
+
+/// The token of `Bearer TOKEN` (the scheme is case-insensitive, RFC 6750 §2.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// A line without its CRLF or LF.

@@ -57,6 +57,12 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
             if on(Feature::AuthLogin) {
                 caps.push("AUTH=LOGIN".into());
             }
+            if on(Feature::AuthXOAuth2) {
+                caps.push("AUTH=XOAUTH2".into());
+            }
+            if on(Feature::AuthOAuthBearer) {
+                caps.push("AUTH=OAUTHBEARER".into());
+            }
             if on(Feature::SaslIr) {
                 caps.push("SASL-IR".into());
             }
