@@ -58,6 +58,8 @@ pub enum Feature {
     Within,
     /// `CONDSTORE` (RFC 7162 §3.1): MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, HIGHESTMODSEQ.
     CondStore,
+    /// `QRESYNC` (RFC 7162 §3.2): VANISHED, SELECT (QRESYNC …), FETCH (VANISHED).
+    QResync,
     /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`.
     SearchRes,
     /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
@@ -94,6 +96,7 @@ impl Feature {
         Feature::Within,
         Feature::SearchRes,
         Feature::CondStore,
+        Feature::QResync,
         Feature::ListExtended,
         Feature::ListStatus,
         Feature::Binary,

@@ -197,6 +197,10 @@ fn op() -> impl Strategy<Value = Op> {
         Just(OpKind::Command("DONE")),
         Just(OpKind::Command("CLOSE")),
         Just(OpKind::Command("SEARCH RETURN (SAVE) DELETED")),
+        Just(OpKind::Command("ENABLE QRESYNC")),
+        Just(OpKind::Command(
+            "UID FETCH 1:* (FLAGS) (CHANGEDSINCE {n} VANISHED)"
+        )),
         Just(OpKind::Command("UID STORE $ -FLAGS (\\Deleted)")),
         Just(OpKind::Command("MOVE $ {box}")),
         Just(OpKind::Command(

@@ -33,7 +33,7 @@ fn every_transcript_replays() {
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .collect();
     entries.sort();
-    assert!(entries.len() >= 24, "transcripts found: {}", entries.len());
+    assert!(entries.len() >= 25, "transcripts found: {}", entries.len());
     let mut failures = Vec::new();
     for path in &entries {
         let script = std::fs::read_to_string(path).unwrap();

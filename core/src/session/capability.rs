@@ -84,6 +84,7 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::Within, "WITHIN"),
         (Feature::SearchRes, "SEARCHRES"),
         (Feature::CondStore, "CONDSTORE"),
+        (Feature::QResync, "QRESYNC"),
         (Feature::ListExtended, "LIST-EXTENDED"),
         (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),
@@ -124,6 +125,18 @@ impl Session {
             }
             if let CapabilityEnable::Other(_) = capability {
                 let name = capability.to_string();
+                if name.eq_ignore_ascii_case("QRESYNC")
+                    && ctx.config.is_enabled(Feature::QResync)
+                    && !self.qresync
+                {
+                    // RFC 7162 §3.2.3: enabling QRESYNC also enables CONDSTORE.
+                    self.qresync = true;
+                    self.condstore = true;
+                    if let State::Selected { selection, .. } = &mut self.state {
+                        selection.vanished = true;
+                    }
+                    enabled.push("QRESYNC");
+                }
                 if name.eq_ignore_ascii_case("IMAP4rev2")
                     && ctx.config.is_enabled(Feature::Imap4Rev2)
                     && !self.rev2

@@ -33,13 +33,19 @@ impl Session {
         // RFC 7162 §3.1.4: CHANGEDSINCE returns only messages whose mod-sequence is higher,
         // and implies the MODSEQ item; it and MODSEQ enable CONDSTORE.
         let mut changed_since = None;
+        let mut vanished = false;
         for modifier in modifiers {
             match modifier {
                 FetchModifier::ChangedSince(since) if ctx.config.is_enabled(Feature::CondStore) => {
                     changed_since = Some(since.get());
                 }
+                // RFC 7162 §3.2.6: only in UID FETCH, with CHANGEDSINCE, after ENABLE QRESYNC.
+                FetchModifier::Vanished if self.qresync && uid => vanished = true,
                 _ => return Tagged::bad("Unsupported FETCH modifier"),
             }
+        }
+        if vanished && changed_since.is_none() {
+            return Tagged::bad("VANISHED needs CHANGEDSINCE");
         }
         let Targets {
             found: targets,
@@ -78,6 +84,23 @@ impl Session {
         let State::Selected { selection, .. } = &mut self.state else {
             return Tagged::bad("No mailbox selected");
         };
+        if let (true, Some(since), Some(mailbox)) = (
+            vanished,
+            changed_since,
+            ctx.store.mailbox(selection.mailbox),
+        ) {
+            let largest = mailbox.uid_next().saturating_sub(1);
+            let gone: Vec<u32> = mailbox
+                .expunged_since(since)
+                .into_iter()
+                .filter(|u| crate::session::sequence::contains_uid(set, *u, largest))
+                .map(Uid::get)
+                .collect();
+            if !gone.is_empty() {
+                let set = crate::session::sequence::compact(gone);
+                crate::session::untagged_fmt!(&mut ctx.out, "VANISHED (EARLIER) {set}");
+            }
+        }
         let targets: Vec<(u32, Uid)> = match (changed_since, ctx.store.mailbox(selection.mailbox)) {
             (Some(since), Some(mailbox)) => targets
                 .into_iter()

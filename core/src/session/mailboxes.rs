@@ -17,7 +17,7 @@ use imap_codec::imap_types::status::StatusDataItemName;
 use crate::config::Feature;
 use crate::session::extparse::Extras;
 use crate::session::{untagged, untagged_fmt, Selection, Session, SessionContext, State, Tagged};
-use crate::store::{mutf7, name, Mailbox, StoreError, SystemFlag};
+use crate::store::{mutf7, name, Mailbox, StoreError, SystemFlag, Uid};
 use crate::wire;
 
 impl Session {
@@ -96,15 +96,76 @@ impl Session {
         read_only: bool,
         parameters: &[SelectParameter],
     ) -> Option<Tagged> {
+        let mut resync = None;
         for parameter in parameters {
             match parameter {
                 SelectParameter::CondStore if ctx.config.is_enabled(Feature::CondStore) => {
                     self.condstore = true;
                 }
+                // RFC 7162 §3.2.5: "A server MUST respond with a tagged BAD response if
+                // the Quick Resynchronization parameter to SELECT/EXAMINE command is
+                // specified and the client hasn't issued "ENABLE QRESYNC"".
+                SelectParameter::QResync {
+                    uid_validity,
+                    mod_sequence_value,
+                    known_uids,
+                    ..
+                } if self.qresync => {
+                    resync = Some((
+                        uid_validity.get(),
+                        mod_sequence_value.get(),
+                        known_uids.clone(),
+                    ));
+                }
+                SelectParameter::QResync { .. } => {
+                    return Tagged::bad("SELECT (QRESYNC …) needs ENABLE QRESYNC first");
+                }
                 _ => return Tagged::bad("Unsupported SELECT parameter"),
             }
         }
-        self.select(ctx, mailbox, read_only)
+        let reply = self.select(ctx, mailbox, read_only);
+        if let (Some((uid_validity, since, known)), State::Selected { selection, .. }) =
+            (resync, &self.state)
+        {
+            let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
+                return reply;
+            };
+            // RFC 7162 §3.2.5.1: only when the client's UIDVALIDITY still holds.
+            if mailbox.uid_validity() == uid_validity {
+                let largest = mailbox.uid_next().saturating_sub(1);
+                let known_ok = |uid: Uid| {
+                    known
+                        .as_ref()
+                        .is_none_or(|set| crate::session::sequence::contains_uid(set, uid, largest))
+                };
+                let vanished: Vec<u32> = mailbox
+                    .expunged_since(since)
+                    .into_iter()
+                    .filter(|u| known_ok(*u))
+                    .map(Uid::get)
+                    .collect();
+                if !vanished.is_empty() {
+                    let set = crate::session::sequence::compact(vanished);
+                    untagged_fmt!(&mut ctx.out, "VANISHED (EARLIER) {set}");
+                }
+                for (i, message) in mailbox.messages().iter().enumerate() {
+                    if message.modseq() > since && known_ok(message.uid()) {
+                        let mut line =
+                            format!("* {} FETCH (UID {} FLAGS ", i + 1, message.uid()).into_bytes();
+                        wire::flag_list(
+                            &mut line,
+                            message.flags(),
+                            !self.rev2 && selection.is_recent(message.uid()),
+                        );
+                        line.extend_from_slice(
+                            format!(" MODSEQ ({}))\r\n", message.modseq()).as_bytes(),
+                        );
+                        ctx.out.extend_from_slice(&line);
+                    }
+                }
+            }
+        }
+        reply
     }
 
     pub(crate) fn select(
@@ -116,7 +177,8 @@ impl Session {
         let user = self.user_name();
         if matches!(self.state, State::Selected { .. }) {
             self.state = State::Authenticated { user: user.clone() };
-            if self.rev2 {
+            // RFC 9051 §6.3.2 and RFC 7162 §3.2.11.
+            if self.rev2 || self.qresync {
                 ctx.untagged("OK [CLOSED] Previous mailbox is now closed");
             }
         }
@@ -141,7 +203,8 @@ impl Session {
             ctx.store.claim_recent(id)
         };
         let mailbox = ctx.store.mailbox(id).expect("exists");
-        let selection = Selection::new(mailbox, read_only, recent);
+        let mut selection = Selection::new(mailbox, read_only, recent);
+        selection.vanished = self.qresync;
         let mut flags = Vec::new();
         wire::flag_names(&mut flags, mailbox.keywords());
         let flags = String::from_utf8(flags).unwrap_or_default();

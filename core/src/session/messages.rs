@@ -363,10 +363,5 @@ fn report_expunged(
     selection: &mut crate::session::Selection,
     uids: &[Uid],
 ) {
-    let mut numbers: Vec<u32> = uids.iter().filter_map(|u| selection.msn(*u)).collect();
-    numbers.sort_unstable_by(|a, b| b.cmp(a));
-    for msn in numbers {
-        ctx.untagged(&format!("{msn} EXPUNGE"));
-    }
-    selection.forget(uids);
+    crate::session::sync::report_gone(&mut ctx.out, selection, uids);
 }

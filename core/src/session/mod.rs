@@ -229,6 +229,8 @@ pub(crate) struct Session {
     /// CONDSTORE is on for this session (RFC 7162 §3.1: after any CONDSTORE-enabling
     /// command): MODSEQ accompanies FETCH responses and HIGHESTMODSEQ each SELECT.
     pub(crate) condstore: bool,
+    /// QRESYNC is on (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC …).
+    pub(crate) qresync: bool,
     last_activity: Timestamp,
 }
 
@@ -242,6 +244,7 @@ impl Session {
             tls,
             rev2: false,
             condstore: false,
+            qresync: false,
             last_activity: now,
         }
     }

@@ -75,6 +75,22 @@ pub(crate) fn resolve(set: &SequenceSet, uid: bool, view: &[Uid]) -> Result<Vec<
     Ok(positions)
 }
 
+/// Whether a UID set (with `*` as `largest`) names `uid`, without a view: for UIDs that
+/// are gone, such as QRESYNC's known UIDs (RFC 7162 §3.2.5).
+pub(crate) fn contains_uid(set: &SequenceSet, uid: Uid, largest: u32) -> bool {
+    let value = |s: &SeqOrUid| match s {
+        SeqOrUid::Value(v) => v.get(),
+        SeqOrUid::Asterisk => largest,
+    };
+    set.0.as_ref().iter().any(|sequence| {
+        let (a, b) = match sequence {
+            Sequence::Single(a) => (value(a), value(a)),
+            Sequence::Range(a, b) => ordered(value(a), value(b)),
+        };
+        (a..=b).contains(&uid.get())
+    })
+}
+
 fn ordered(a: u32, b: u32) -> (u32, u32) {
     if a <= b {
         (a, b)

@@ -32,6 +32,8 @@ pub(crate) struct Selection {
     /// The result saved by `SEARCH RETURN (SAVE)` (RFC 5182), as UIDs so that EXPUNGE
     /// cannot make it point at other messages.
     pub saved_search: Vec<Uid>,
+    /// QRESYNC is on: expunges are reported as `VANISHED` (RFC 7162 §3.2.10).
+    pub vanished: bool,
 }
 
 impl Selection {
@@ -44,6 +46,7 @@ impl Selection {
             pending_flags: BTreeSet::new(),
             deleted: false,
             saved_search: Vec::new(),
+            vanished: false,
         }
     }
 
@@ -95,6 +98,31 @@ impl Selection {
     }
 }
 
+/// Tells the client that messages are gone and drops them from the view: `* n EXPUNGE`
+/// for each, highest number first so every number is right when sent, or one
+/// `* VANISHED uid-set` once QRESYNC is on (RFC 7162 §3.2.10). `uids` is ascending.
+pub(crate) fn report_gone(out: &mut Vec<u8>, selection: &mut Selection, uids: &[Uid]) {
+    let known: Vec<Uid> = uids
+        .iter()
+        .copied()
+        .filter(|u| selection.msn(*u).is_some())
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    if selection.vanished {
+        let set = crate::session::sequence::compact(known.iter().map(|u| u.get()));
+        untagged_fmt!(out, "VANISHED {set}");
+    } else {
+        for uid in known.iter().rev() {
+            if let Some(msn) = selection.msn(*uid) {
+                untagged_fmt!(out, "{msn} EXPUNGE");
+            }
+        }
+    }
+    selection.forget(&known);
+}
+
 impl Session {
     /// Sends what changed in the selected mailbox since the session last reported it.
     pub(crate) fn push_updates(&mut self, ctx: &mut SessionContext<'_>, expunge_allowed: bool) {
@@ -132,13 +160,7 @@ impl Session {
                     gone.push(uid);
                 }
             }
-            // Highest number first, so every number is right when sent.
-            for uid in gone.iter().rev() {
-                if let Some(msn) = selection.msn(*uid) {
-                    untagged_fmt!(&mut ctx.out, "{msn} EXPUNGE");
-                }
-            }
-            selection.forget(&gone);
+            report_gone(&mut ctx.out, selection, &gone);
         }
         if new_count > 0 {
             let new: Vec<Uid> = mailbox.messages()[first_new..]

@@ -112,6 +112,9 @@ pub struct Mailbox {
     pub(crate) total_size: u64,
     /// Keywords ever used here, so PERMANENTFLAGS and FLAGS can list them.
     pub(crate) keywords: Vec<crate::store::flags::Keyword>,
+    /// Every expunged UID with the mod-sequence of its removal, oldest first, so a
+    /// QRESYNC client can learn what vanished since it last looked (RFC 7162 §3.2.5).
+    pub(crate) expunged: Vec<(u64, Uid)>,
 }
 
 impl Mailbox {
@@ -128,6 +131,7 @@ impl Mailbox {
             recent_from: 1,
             total_size: 0,
             keywords: Vec::new(),
+            expunged: Vec::new(),
         }
     }
 
@@ -225,10 +229,6 @@ impl Mailbox {
         self.messages.len() - start
     }
 
-    pub(crate) fn next_modseq_public(&mut self) -> u64 {
-        self.next_modseq()
-    }
-
     fn next_modseq(&mut self) -> u64 {
         self.highest_modseq += 1;
         self.highest_modseq
@@ -323,8 +323,24 @@ impl Mailbox {
             !drop
         });
         self.total_size -= freed;
-        self.next_modseq();
+        self.record_expunged(&removed);
         removed
+    }
+
+    /// Notes UIDs as expunged at a new mod-sequence.
+    pub(crate) fn record_expunged(&mut self, uids: &[Uid]) {
+        let modseq = self.next_modseq();
+        self.expunged.extend(uids.iter().map(|uid| (modseq, *uid)));
+    }
+
+    /// UIDs expunged after mod-sequence `since`, ascending.
+    pub fn expunged_since(&self, since: u64) -> Vec<Uid> {
+        let start = self
+            .expunged
+            .partition_point(|(modseq, _)| *modseq <= since);
+        let mut uids: Vec<Uid> = self.expunged[start..].iter().map(|(_, uid)| *uid).collect();
+        uids.sort_unstable();
+        uids
     }
 
     /// Claims the `\Recent` messages for one session: returns the UIDs that are recent

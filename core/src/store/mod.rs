@@ -553,7 +553,7 @@ impl MailStore {
         let messages = std::mem::take(&mut source.messages);
         source.total_size = 0;
         let old_uids: Vec<Uid> = messages.iter().map(|m| m.uid).collect();
-        source.next_modseq_public();
+        source.record_expunged(&old_uids);
         let destination = self.mailboxes.get_mut(&target).expect("just created");
         for message in messages {
             destination.append(message.body, message.flags, message.internal_date);
