@@ -60,6 +60,8 @@ pub enum Feature {
     CondStore,
     /// `QRESYNC` (RFC 7162 §3.2): VANISHED, SELECT (QRESYNC …), FETCH (VANISHED).
     QResync,
+    /// `SORT` and `SORT=DISPLAY` (RFC 5256, RFC 5957).
+    Sort,
     /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`.
     SearchRes,
     /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
@@ -97,6 +99,7 @@ impl Feature {
         Feature::SearchRes,
         Feature::CondStore,
         Feature::QResync,
+        Feature::Sort,
         Feature::ListExtended,
         Feature::ListStatus,
         Feature::Binary,

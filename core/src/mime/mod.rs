@@ -26,6 +26,7 @@ pub(crate) mod envelope;
 pub(crate) mod header;
 pub(crate) mod matching;
 pub(crate) mod section;
+pub(crate) mod sorting;
 pub(crate) mod structure;
 pub(crate) mod transfer;
 
@@ -164,6 +165,11 @@ impl MimeInfo {
     }
 
     /// The calendar day of the Date: field, for SENTBEFORE/SENTON/SENTSINCE.
+    /// What SORT compares (computed per call, not cached: SORT is rare).
+    pub(crate) fn sort_keys(&self, raw: &[u8]) -> sorting::SortKeys {
+        sorting::sort_keys(raw, &self.root)
+    }
+
     pub(crate) fn sent_date(&self) -> Option<NaiveDate> {
         self.sent_date
     }

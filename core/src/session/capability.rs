@@ -85,6 +85,8 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::SearchRes, "SEARCHRES"),
         (Feature::CondStore, "CONDSTORE"),
         (Feature::QResync, "QRESYNC"),
+        (Feature::Sort, "SORT"),
+        (Feature::Sort, "SORT=DISPLAY"),
         (Feature::ListExtended, "LIST-EXTENDED"),
         (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),

@@ -58,6 +58,7 @@ mod mailboxes;
 mod messages;
 mod search;
 mod sequence;
+mod sort;
 mod sync;
 
 use std::borrow::Cow;
@@ -432,6 +433,7 @@ impl Session {
             CommandBody::Fetch { uid: false, .. }
                 | CommandBody::Store { uid: false, .. }
                 | CommandBody::Search { uid: false, .. }
+                | CommandBody::Sort { uid: false, .. }
         );
         let reply = match body {
             CommandBody::Capability => self.capability(ctx),
@@ -516,6 +518,18 @@ impl Session {
                 criteria,
                 uid,
             } => self.search(ctx, &tag, charset.as_ref(), criteria.as_ref(), uid, &extras),
+            CommandBody::Sort {
+                sort_criteria,
+                charset,
+                search_criteria,
+                uid,
+            } => self.sort(
+                ctx,
+                sort_criteria.as_ref(),
+                &charset,
+                search_criteria.as_ref(),
+                uid,
+            ),
             CommandBody::Fetch {
                 sequence_set,
                 macro_or_item_names,
@@ -607,6 +621,7 @@ fn required_feature(body: &CommandBody<'_>) -> Option<Feature> {
         CommandBody::Enable { .. } => Feature::Enable,
         CommandBody::Unselect => Feature::Unselect,
         CommandBody::ExpungeUid { .. } => Feature::UidPlus,
+        CommandBody::Sort { .. } => Feature::Sort,
         _ => return None,
     })
 }

@@ -41,46 +41,20 @@ impl Session {
                 }
             }
         }
-        if let Some(charset) = charset {
-            let name = match charset {
-                Charset::Atom(atom) => atom.inner().to_owned(),
-                Charset::Quoted(quoted) => quoted.inner().to_owned(),
-            };
-            if !name.eq_ignore_ascii_case("UTF-8") && !name.eq_ignore_ascii_case("US-ASCII") {
-                return Tagged::no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-            }
-        }
-        if let Some(unsupported) = criteria.iter().find_map(|k| unsupported_key(k, ctx)) {
-            return Tagged::bad(format!("Search key {unsupported} is not supported"));
+        if let Err(reply) = self.check_charset(charset) {
+            return reply;
         }
         let rev2 = self.rev2;
+        let matched = match self.matching(ctx, criteria) {
+            Ok(matched) => matched,
+            Err(reply) => return reply,
+        };
         let State::Selected { selection, .. } = &self.state else {
             return Tagged::bad("No mailbox selected");
         };
         let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
             return Tagged::no("Mailbox no longer exists");
         };
-        let search = Search {
-            selection,
-            mailbox,
-            now: ctx.now,
-            resolved: RefCell::default(),
-            needles: RefCell::default(),
-        };
-        let mut matched: Vec<(u32, Uid)> = Vec::new();
-        for (i, &message_uid) in selection.uids().iter().enumerate() {
-            let Some(message) = mailbox.message(message_uid) else {
-                continue; // expunged elsewhere, not yet reported
-            };
-            let msn = i as u32 + 1;
-            match criteria.iter().try_fold(true, |acc, key| {
-                Ok::<bool, String>(acc && search.matches(key, msn, message)?)
-            }) {
-                Ok(true) => matched.push((msn, message_uid)),
-                Ok(false) => {}
-                Err(text) => return Tagged::bad(text),
-            }
-        }
         let values: Vec<u32> = matched
             .iter()
             .map(|(msn, u)| if uid { u.get() } else { *msn })
@@ -172,6 +146,69 @@ impl Session {
         } else {
             "SEARCH completed"
         })
+    }
+}
+
+impl Session {
+    /// The messages of the session's view that match every key, as (number, UID) in
+    /// ascending order. Messages expunged elsewhere but not yet reported are skipped.
+    pub(crate) fn matching(
+        &self,
+        ctx: &SessionContext<'_>,
+        criteria: &[SearchKey<'_>],
+    ) -> Result<Vec<(u32, Uid)>, Option<Tagged>> {
+        if let Some(unsupported) = criteria.iter().find_map(|k| unsupported_key(k, ctx)) {
+            return Err(Tagged::bad(format!(
+                "Search key {unsupported} is not supported"
+            )));
+        }
+        let State::Selected { selection, .. } = &self.state else {
+            return Err(Tagged::bad("No mailbox selected"));
+        };
+        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
+            return Err(Tagged::no("Mailbox no longer exists"));
+        };
+        let search = Search {
+            selection,
+            mailbox,
+            now: ctx.now,
+            resolved: RefCell::default(),
+            needles: RefCell::default(),
+        };
+        let mut matched: Vec<(u32, Uid)> = Vec::new();
+        for (i, &message_uid) in selection.uids().iter().enumerate() {
+            let Some(message) = mailbox.message(message_uid) else {
+                continue;
+            };
+            let msn = i as u32 + 1;
+            match criteria.iter().try_fold(true, |acc, key| {
+                Ok::<bool, String>(acc && search.matches(key, msn, message)?)
+            }) {
+                Ok(true) => matched.push((msn, message_uid)),
+                Ok(false) => {}
+                Err(text) => return Err(Tagged::bad(text)),
+            }
+        }
+        Ok(matched)
+    }
+
+    /// Checks a CHARSET argument: UTF-8 and US-ASCII only (RFC 9051 §6.4.4).
+    pub(crate) fn check_charset(
+        &self,
+        charset: Option<&Charset<'_>>,
+    ) -> Result<(), Option<Tagged>> {
+        if let Some(charset) = charset {
+            let name = match charset {
+                Charset::Atom(atom) => atom.inner(),
+                Charset::Quoted(quoted) => quoted.inner(),
+            };
+            if !name.eq_ignore_ascii_case("UTF-8") && !name.eq_ignore_ascii_case("US-ASCII") {
+                return Err(Tagged::no(
+                    "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
