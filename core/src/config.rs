@@ -62,6 +62,8 @@ pub enum Feature {
     QResync,
     /// `SORT` and `SORT=DISPLAY` (RFC 5256, RFC 5957).
     Sort,
+    /// `THREAD=ORDEREDSUBJECT` and `THREAD=REFERENCES` (RFC 5256).
+    Thread,
     /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` and `$`.
     SearchRes,
     /// `LIST-EXTENDED` (RFC 5258): selection and return options, several patterns.
@@ -100,6 +102,7 @@ impl Feature {
         Feature::CondStore,
         Feature::QResync,
         Feature::Sort,
+        Feature::Thread,
         Feature::ListExtended,
         Feature::ListStatus,
         Feature::Binary,

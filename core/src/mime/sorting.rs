@@ -23,12 +23,19 @@ pub(crate) struct SortKeys {
     pub subject: String,
     pub display_from: String,
     pub display_to: String,
+    /// Whether the subject had a reply or forward prefix (for THREAD's subject merging).
+    pub is_reply: bool,
+    /// The Message-ID, In-Reply-To and References ids (for THREAD=REFERENCES).
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
 }
 
 /// The sort keys of the message `raw` with part tree `root`.
 pub(crate) fn sort_keys(raw: &[u8], root: &Part) -> SortKeys {
     let mut keys = SortKeys::default();
     let (mut from, mut to, mut cc, mut subject, mut date) = (None, None, None, None, None);
+    let (mut message_id, mut in_reply_to, mut references) = (None, None, None);
     for field in header::fields(raw, root.header.clone()) {
         let name = &raw[field.name.clone()];
         let slot = if name.eq_ignore_ascii_case(b"from") {
@@ -41,6 +48,12 @@ pub(crate) fn sort_keys(raw: &[u8], root: &Part) -> SortKeys {
             &mut subject
         } else if name.eq_ignore_ascii_case(b"date") {
             &mut date
+        } else if name.eq_ignore_ascii_case(b"message-id") {
+            &mut message_id
+        } else if name.eq_ignore_ascii_case(b"in-reply-to") {
+            &mut in_reply_to
+        } else if name.eq_ignore_ascii_case(b"references") {
+            &mut references
         } else {
             continue;
         };
@@ -84,14 +97,47 @@ pub(crate) fn sort_keys(raw: &[u8], root: &Part) -> SortKeys {
     keys.display_from = display(&from);
     keys.display_to = display(&to);
     if let Some(range) = subject {
-        keys.subject = base_subject(&decode_header_value(&raw[range]));
+        let decoded = decode_header_value(&raw[range]);
+        keys.subject = base_subject(&decoded);
+        keys.is_reply = has_reply_prefix(&decoded);
     }
+    let ids = |range: Option<std::ops::Range<usize>>| -> Vec<String> {
+        range.map(|r| message_ids(&raw[r])).unwrap_or_default()
+    };
+    keys.message_id = ids(message_id).into_iter().next();
+    keys.in_reply_to = ids(in_reply_to).into_iter().next();
+    keys.references = ids(references);
     if let Some(range) = date {
         let value = header::unfold(&raw[range]);
         keys.date = mail_parser::DateTime::parse_rfc822(&String::from_utf8_lossy(&value))
             .map(|d| d.to_timestamp());
     }
     keys
+}
+
+/// The `<…>` message ids of a header value, in order.
+fn message_ids(value: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(value);
+    let mut ids = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let id: String = rest[open..open + close + 1].split_whitespace().collect();
+        if id.len() > 2 {
+            ids.push(id);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    ids
+}
+
+/// Whether a subject starts (after blobs) with "Re:", "Fw:" or "Fwd:", or ends with
+/// "(fwd)": RFC 5256 §2.2 step 5 treats such messages as replies.
+fn has_reply_prefix(subject: &str) -> bool {
+    let trimmed = subject.trim();
+    strip_refwd(trimmed).is_some() || trimmed.to_ascii_lowercase().ends_with("(fwd)")
 }
 
 /// RFC 5256 §2.1 base subject, lower-cased for "i;ascii-casemap" comparison.

@@ -87,6 +87,8 @@ fn list(config: &Config, before_auth: bool, tls: bool) -> String {
         (Feature::QResync, "QRESYNC"),
         (Feature::Sort, "SORT"),
         (Feature::Sort, "SORT=DISPLAY"),
+        (Feature::Thread, "THREAD=ORDEREDSUBJECT"),
+        (Feature::Thread, "THREAD=REFERENCES"),
         (Feature::ListExtended, "LIST-EXTENDED"),
         (Feature::ListStatus, "LIST-STATUS"),
         (Feature::Binary, "BINARY"),

@@ -60,6 +60,7 @@ mod search;
 mod sequence;
 mod sort;
 mod sync;
+mod thread;
 
 use std::borrow::Cow;
 
@@ -434,6 +435,7 @@ impl Session {
                 | CommandBody::Store { uid: false, .. }
                 | CommandBody::Search { uid: false, .. }
                 | CommandBody::Sort { uid: false, .. }
+                | CommandBody::Thread { uid: false, .. }
         );
         let reply = match body {
             CommandBody::Capability => self.capability(ctx),
@@ -518,6 +520,12 @@ impl Session {
                 criteria,
                 uid,
             } => self.search(ctx, &tag, charset.as_ref(), criteria.as_ref(), uid, &extras),
+            CommandBody::Thread {
+                algorithm,
+                charset,
+                search_criteria,
+                uid,
+            } => self.thread(ctx, &algorithm, &charset, search_criteria.as_ref(), uid),
             CommandBody::Sort {
                 sort_criteria,
                 charset,
@@ -622,6 +630,7 @@ fn required_feature(body: &CommandBody<'_>) -> Option<Feature> {
         CommandBody::Unselect => Feature::Unselect,
         CommandBody::ExpungeUid { .. } => Feature::UidPlus,
         CommandBody::Sort { .. } => Feature::Sort,
+        CommandBody::Thread { .. } => Feature::Thread,
         _ => return None,
     })
 }
