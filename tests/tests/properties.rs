@@ -198,6 +198,10 @@ fn op() -> impl Strategy<Value = Op> {
         Just(OpKind::Command("CLOSE")),
         Just(OpKind::Command("SEARCH RETURN (SAVE) DELETED")),
         Just(OpKind::Command("ENABLE QRESYNC")),
+        Just(OpKind::Command("THREAD REFERENCES UTF-8 ALL")),
+        Just(OpKind::Command(
+            "UID SORT (REVERSE SUBJECT DATE) UTF-8 UNDELETED"
+        )),
         Just(OpKind::Command(
             "UID FETCH 1:* (FLAGS) (CHANGEDSINCE {n} VANISHED)"
         )),
@@ -236,6 +240,10 @@ fn token() -> impl Strategy<Value = String> {
         Just("INBOX".to_owned()),
         Just("NIL".to_owned()),
         Just("$".to_owned()),
+        Just("THREAD".to_owned()),
+        Just("SORT".to_owned()),
+        Just("REFERENCES".to_owned()),
+        Just("UTF-8".to_owned()),
         Just("SAVE".to_owned()),
         Just("SUBSCRIBED".to_owned()),
         Just("CHANGEDSINCE".to_owned()),
