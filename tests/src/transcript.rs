@@ -1,4 +1,4 @@
-//! Replaying `C:`/`S:` transcripts against a [`TestServer`](crate::TestServer).
+//! Replaying `C:`/`S:` transcripts against a [`crate::TestServer`].
 //!
 //! A transcript is a text file that reads like the RFCs' examples:
 //!
