@@ -28,7 +28,6 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Appends `s` as an `nstring` (`NIL` when absent).
-#[allow(dead_code)] // used once BODY sections can be absent
 pub(crate) fn nstring(out: &mut Vec<u8>, s: Option<&[u8]>) {
     match s {
         Some(s) => string(out, s),

@@ -55,7 +55,6 @@ pub(crate) struct MimeInfo {
 }
 
 /// Why BINARY cannot decode a part (RFC 3516 §4.3: `NO [UNKNOWN-CTE]`).
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BinaryError {
     /// The part's Content-Transfer-Encoding is unknown.

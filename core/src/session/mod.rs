@@ -320,7 +320,11 @@ impl Session {
             Mode::Command => {
                 let framer = std::mem::replace(&mut self.framer, Framer::placeholder());
                 let mut fixed = framer.message_with_crlf();
-                if framer.literals().is_empty() && ctx.config.is_enabled(Feature::SearchRes) {
+                let has_dollar = memchr::memchr(b'$', framer.message()).is_some();
+                if has_dollar
+                    && framer.literals().is_empty()
+                    && ctx.config.is_enabled(Feature::SearchRes)
+                {
                     if let State::Selected { selection, .. } = &self.state {
                         let message = fixed.as_deref().unwrap_or(framer.message());
                         let uids = selection.saved_uid_set();

@@ -17,7 +17,7 @@ use crate::mime::Needle;
 use crate::session::extparse::{Extras, SearchReturn};
 use crate::session::sequence::{compact, resolve};
 use crate::session::{Selection, Session, SessionContext, State, Tagged};
-use crate::store::{Mailbox, Message, SystemFlag, Uid};
+use crate::store::{Message, SystemFlag, Uid};
 use crate::time::Timestamp;
 
 impl Session {
@@ -170,7 +170,6 @@ impl Session {
         };
         let search = Search {
             selection,
-            mailbox,
             now: ctx.now,
             resolved: RefCell::default(),
             needles: RefCell::default(),
@@ -239,8 +238,6 @@ fn uses_modseq(key: &SearchKey<'_>) -> bool {
 
 struct Search<'a> {
     selection: &'a Selection,
-    #[allow(dead_code)]
-    mailbox: &'a Mailbox,
     now: Timestamp,
     /// Sequence-set keys resolved to view positions once per command, not per message,
     /// keyed by the key's address in the parsed command.
