@@ -14,7 +14,55 @@ use imap_codec::imap_types::search::SearchKey;
 use crate::mime::sorting::SortKeys;
 use crate::session::{Session, SessionContext, State, Tagged};
 
+/// A message that matched SORT's or THREAD's search, with what they compare.
+pub(crate) struct KeyedMessage {
+    /// Its position in the session's view (for ties: mailbox order).
+    pub position: u32,
+    /// What to report: its UID for the UID forms, else its sequence number.
+    pub number: u32,
+    /// INTERNALDATE, in seconds.
+    pub arrival: i64,
+    pub size: u64,
+    /// Header keys; `date` falls back to `arrival` (RFC 5256 §2.2).
+    pub keys: SortKeys,
+}
+
 impl Session {
+    /// The messages matching `search`, with their sort keys: the shared first half of
+    /// SORT and THREAD.
+    pub(crate) fn keyed_matches(
+        &self,
+        ctx: &SessionContext<'_>,
+        charset: &Charset<'_>,
+        search: &[SearchKey<'_>],
+        uid: bool,
+    ) -> Result<Vec<KeyedMessage>, Option<Tagged>> {
+        self.check_charset(Some(charset))?;
+        let matched = self.matching(ctx, search)?;
+        let State::Selected { selection, .. } = &self.state else {
+            return Err(Tagged::bad("No mailbox selected"));
+        };
+        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
+            return Err(Tagged::no("Mailbox no longer exists"));
+        };
+        Ok(matched
+            .iter()
+            .filter_map(|(msn, message_uid)| {
+                let message = mailbox.message(*message_uid)?;
+                let mut keys = message.body().mime().sort_keys(message.body().bytes());
+                let arrival = message.internal_date().unix_millis() / 1000;
+                keys.date.get_or_insert(arrival);
+                Some(KeyedMessage {
+                    position: *msn,
+                    number: if uid { message_uid.get() } else { *msn },
+                    arrival,
+                    size: message.size() as u64,
+                    keys,
+                })
+            })
+            .collect())
+    }
+
     pub(crate) fn sort(
         &mut self,
         ctx: &mut SessionContext<'_>,
@@ -23,48 +71,22 @@ impl Session {
         search: &[SearchKey<'_>],
         uid: bool,
     ) -> Option<Tagged> {
-        if let Err(reply) = self.check_charset(Some(charset)) {
-            return reply;
-        }
-        let matched = match self.matching(ctx, search) {
-            Ok(matched) => matched,
+        let mut rows = match self.keyed_matches(ctx, charset, search, uid) {
+            Ok(rows) => rows,
             Err(reply) => return reply,
         };
-        let State::Selected { selection, .. } = &self.state else {
-            return Tagged::bad("No mailbox selected");
-        };
-        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
-            return Tagged::no("Mailbox no longer exists");
-        };
-        let mut rows: Vec<(u32, u32, i64, u64, SortKeys)> = matched
-            .iter()
-            .filter_map(|(msn, message_uid)| {
-                let message = mailbox.message(*message_uid)?;
-                let raw = message.body().bytes();
-                let mut keys = message.body().mime().sort_keys(raw);
-                let arrival = message.internal_date().unix_millis() / 1000;
-                keys.date.get_or_insert(arrival);
-                Some((
-                    *msn,
-                    message_uid.get(),
-                    arrival,
-                    message.size() as u64,
-                    keys,
-                ))
-            })
-            .collect();
         rows.sort_by(|a, b| {
             for criterion in criteria {
                 let order = match criterion.key {
-                    SortKey::Arrival => a.2.cmp(&b.2),
-                    SortKey::Size => a.3.cmp(&b.3),
-                    SortKey::Date => a.4.date.cmp(&b.4.date),
-                    SortKey::From => a.4.from.cmp(&b.4.from),
-                    SortKey::To => a.4.to.cmp(&b.4.to),
-                    SortKey::Cc => a.4.cc.cmp(&b.4.cc),
-                    SortKey::Subject => a.4.subject.cmp(&b.4.subject),
-                    SortKey::DisplayFrom => a.4.display_from.cmp(&b.4.display_from),
-                    SortKey::DisplayTo => a.4.display_to.cmp(&b.4.display_to),
+                    SortKey::Arrival => a.arrival.cmp(&b.arrival),
+                    SortKey::Size => a.size.cmp(&b.size),
+                    SortKey::Date => a.keys.date.cmp(&b.keys.date),
+                    SortKey::From => a.keys.from.cmp(&b.keys.from),
+                    SortKey::To => a.keys.to.cmp(&b.keys.to),
+                    SortKey::Cc => a.keys.cc.cmp(&b.keys.cc),
+                    SortKey::Subject => a.keys.subject.cmp(&b.keys.subject),
+                    SortKey::DisplayFrom => a.keys.display_from.cmp(&b.keys.display_from),
+                    SortKey::DisplayTo => a.keys.display_to.cmp(&b.keys.display_to),
                 };
                 let order = if criterion.reverse {
                     order.reverse()
@@ -75,12 +97,12 @@ impl Session {
                     return order;
                 }
             }
-            a.0.cmp(&b.0)
+            a.position.cmp(&b.position)
         });
         let mut line = String::from("SORT");
         for row in &rows {
             line.push(' ');
-            line.push_str(&if uid { row.1 } else { row.0 }.to_string());
+            line.push_str(&row.number.to_string());
         }
         ctx.untagged(&line);
         Tagged::ok(if uid {

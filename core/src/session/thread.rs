@@ -13,14 +13,12 @@ use imap_codec::imap_types::core::Charset;
 use imap_codec::imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_codec::imap_types::search::SearchKey;
 
-use crate::mime::sorting::SortKeys;
-use crate::session::{Session, SessionContext, State, Tagged};
+use crate::session::sort::KeyedMessage;
+use crate::session::{Session, SessionContext, Tagged};
 
-/// One message taking part: its number or UID as reported, date and header keys.
-struct Row {
-    number: u32,
-    date: i64,
-    keys: SortKeys,
+/// The sent date THREAD sorts by (the INTERNALDATE when the Date: field is unusable).
+fn date(message: &KeyedMessage) -> i64 {
+    message.keys.date.unwrap_or(message.arrival)
 }
 
 /// A thread container (RFC 5256 §2.2): maybe a message, maybe only a referenced id.
@@ -40,39 +38,15 @@ impl Session {
         search: &[SearchKey<'_>],
         uid: bool,
     ) -> Option<Tagged> {
-        if let Err(reply) = self.check_charset(Some(charset)) {
-            return reply;
-        }
         let references = match algorithm {
             ThreadingAlgorithm::References => true,
             ThreadingAlgorithm::OrderedSubject => false,
             _ => return Tagged::bad("Unsupported threading algorithm"),
         };
-        let matched = match self.matching(ctx, search) {
-            Ok(matched) => matched,
+        let rows = match self.keyed_matches(ctx, charset, search, uid) {
+            Ok(rows) => rows,
             Err(reply) => return reply,
         };
-        let State::Selected { selection, .. } = &self.state else {
-            return Tagged::bad("No mailbox selected");
-        };
-        let Some(mailbox) = ctx.store.mailbox(selection.mailbox) else {
-            return Tagged::no("Mailbox no longer exists");
-        };
-        let rows: Vec<Row> = matched
-            .iter()
-            .filter_map(|(msn, message_uid)| {
-                let message = mailbox.message(*message_uid)?;
-                let keys = message.body().mime().sort_keys(message.body().bytes());
-                let date = keys
-                    .date
-                    .unwrap_or(message.internal_date().unix_millis() / 1000);
-                Some(Row {
-                    number: if uid { message_uid.get() } else { *msn },
-                    date,
-                    keys,
-                })
-            })
-            .collect();
         let threads = if references {
             by_references(&rows)
         } else {
@@ -89,14 +63,14 @@ impl Session {
 
 /// ORDEREDSUBJECT (RFC 5256 §2.1): messages with the same base subject form a thread
 /// under the earliest; threads sort by their first message's date.
-fn by_subject(rows: &[Row]) -> String {
+fn by_subject(rows: &[KeyedMessage]) -> String {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {
         rows[a]
             .keys
             .subject
             .cmp(&rows[b].keys.subject)
-            .then(rows[a].date.cmp(&rows[b].date))
+            .then(date(&rows[a]).cmp(&date(&rows[b])))
             .then(a.cmp(&b))
     });
     let mut nodes: Vec<Node> = (0..rows.len())
@@ -118,12 +92,12 @@ fn by_subject(rows: &[Row]) -> String {
         roots.push(root);
         start = end;
     }
-    roots.sort_by(|&a, &b| rows[a].date.cmp(&rows[b].date).then(a.cmp(&b)));
+    roots.sort_by(|&a, &b| date(&rows[a]).cmp(&date(&rows[b])).then(a.cmp(&b)));
     render_all(&nodes, rows, &roots)
 }
 
 /// REFERENCES (RFC 5256 §2.2).
-fn by_references(rows: &[Row]) -> String {
+fn by_references(rows: &[KeyedMessage]) -> String {
     let mut nodes: Vec<Node> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut node_for = |id: &str, nodes: &mut Vec<Node>| -> usize {
@@ -294,7 +268,7 @@ fn prune(nodes: &mut Vec<Node>, ids: Vec<usize>, at_root: bool) -> Vec<usize> {
 }
 
 /// Sorts `ids` and all levels below by date (an empty container by its first child).
-fn sort_by_date(nodes: &mut Vec<Node>, rows: &[Row], ids: Vec<usize>) -> Vec<usize> {
+fn sort_by_date(nodes: &mut Vec<Node>, rows: &[KeyedMessage], ids: Vec<usize>) -> Vec<usize> {
     for &id in &ids {
         let children = std::mem::take(&mut nodes[id].children);
         nodes[id].children = sort_by_date(nodes, rows, children);
@@ -304,9 +278,9 @@ fn sort_by_date(nodes: &mut Vec<Node>, rows: &[Row], ids: Vec<usize>) -> Vec<usi
     ids
 }
 
-fn date_of(nodes: &[Node], rows: &[Row], id: usize) -> (i64, usize) {
+fn date_of(nodes: &[Node], rows: &[KeyedMessage], id: usize) -> (i64, usize) {
     match nodes[id].row {
-        Some(row) => (rows[row].date, row),
+        Some(row) => (date(&rows[row]), row),
         None => nodes[id]
             .children
             .first()
@@ -314,7 +288,7 @@ fn date_of(nodes: &[Node], rows: &[Row], id: usize) -> (i64, usize) {
     }
 }
 
-fn subject_of(nodes: &[Node], rows: &[Row], id: usize) -> Option<String> {
+fn subject_of(nodes: &[Node], rows: &[KeyedMessage], id: usize) -> Option<String> {
     match nodes[id].row {
         Some(row) => Some(rows[row].keys.subject.clone()),
         None => nodes[id]
@@ -324,12 +298,12 @@ fn subject_of(nodes: &[Node], rows: &[Row], id: usize) -> Option<String> {
     }
 }
 
-fn is_reply(nodes: &[Node], rows: &[Row], id: usize) -> bool {
+fn is_reply(nodes: &[Node], rows: &[KeyedMessage], id: usize) -> bool {
     nodes[id].row.is_some_and(|row| rows[row].keys.is_reply)
 }
 
 /// `(a b (c)(d e))` for each root, per RFC 5256 §4's thread-list grammar.
-fn render_all(nodes: &[Node], rows: &[Row], roots: &[usize]) -> String {
+fn render_all(nodes: &[Node], rows: &[KeyedMessage], roots: &[usize]) -> String {
     let mut out = String::new();
     for &root in roots {
         out.push('(');
@@ -339,7 +313,7 @@ fn render_all(nodes: &[Node], rows: &[Row], roots: &[usize]) -> String {
     out
 }
 
-fn render(nodes: &[Node], rows: &[Row], id: usize, out: &mut String) {
+fn render(nodes: &[Node], rows: &[KeyedMessage], id: usize, out: &mut String) {
     let mut current = id;
     let mut first = true;
     loop {
