@@ -22,10 +22,9 @@
 #![forbid(unsafe_code)]
 
 use ephemail_core::{
-    Change, Config, Event, Flags, Input, MailStore, Message, Output, Server, SessionId, Timestamp,
+    Change, Config, Event, Flags, Input, MailStore, Message, MessageBody, Output, Server,
+    SessionId, Timestamp,
 };
-use mail_parser::parsers::MessageStream;
-use mail_parser::{HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -239,7 +238,7 @@ fn message_json(message: &Message) -> Value {
         .map(|flag| flag.as_str())
         .chain(message.flags().keywords().iter().map(|k| k.as_str()))
         .collect();
-    let (subject, from) = subject_and_from(message.body().bytes());
+    let (subject, from) = subject_and_from(message.body());
     json!({
         "uid": message.uid().get(),
         "flags": flags,
@@ -250,28 +249,9 @@ fn message_json(message: &Message) -> Value {
     })
 }
 
-/// The decoded Subject and From fields of a raw message, for the list view.
-///
-/// Only the two fields are decoded (RFC 2047 words included), with the same field
-/// reader the core's MIME code uses, so the live view adds no second header parser.
-fn subject_and_from(raw: &[u8]) -> (Option<String>, Option<String>) {
-    let mut stream = MessageStream::new(raw);
-    let (mut subject, mut from) = (None, None);
-    // parse_header_name returns None at the blank line that ends the header.
-    while let Some(name) = stream.parse_header_name() {
-        let HeaderValue::Text(value) = stream.parse_unstructured() else {
-            continue;
-        };
-        match name {
-            HeaderName::Subject if subject.is_none() => subject = Some(value.into_owned()),
-            HeaderName::From if from.is_none() => from = Some(value.into_owned()),
-            _ => {}
-        }
-        if subject.is_some() && from.is_some() {
-            break;
-        }
-    }
-    (subject, from)
+/// The decoded Subject and From fields of a message, for the list view.
+fn subject_and_from(body: &MessageBody) -> (Option<String>, Option<String>) {
+    (body.header("Subject"), body.header("From"))
 }
 
 fn event_json(event: &Event) -> String {
@@ -576,15 +556,16 @@ mod tests {
     fn subject_and_from_are_decoded_and_unfolded() {
         let raw = b"Received: from x\r\n by y\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n and more\r\n\
                     From: =?ISO-8859-1?Q?Ren=E9?= <r@example.com>\r\n\r\nSubject: body\r\n";
-        let (subject, from) = subject_and_from(raw);
+        let body = |raw: &[u8]| MessageBody::new(raw.to_vec());
+        let (subject, from) = subject_and_from(&body(raw));
         assert_eq!(subject.as_deref(), Some("café and more"));
         assert_eq!(from.as_deref(), Some("René <r@example.com>"));
         assert_eq!(
-            subject_and_from(b"\r\nSubject: in the body\r\n"),
+            subject_and_from(&body(b"\r\nSubject: in the body\r\n")),
             (None, None)
         );
-        assert_eq!(subject_and_from(b"no colon at all"), (None, None));
-        assert_eq!(subject_and_from(b""), (None, None));
+        assert_eq!(subject_and_from(&body(b"no colon at all")), (None, None));
+        assert_eq!(subject_and_from(&body(b"")), (None, None));
     }
 
     #[test]

@@ -164,6 +164,14 @@ impl MimeInfo {
     }
 
     /// The calendar day of the Date: field, for SENTBEFORE/SENTON/SENTSINCE.
+    /// The decoded (RFC 2047) and unfolded value of the first top-level header field
+    /// called `name`.
+    pub(crate) fn header(&self, raw: &[u8], name: &str) -> Option<String> {
+        header::fields(raw, self.root.header.clone())
+            .find(|field| raw[field.name.clone()].eq_ignore_ascii_case(name.as_bytes()))
+            .map(|field| matching::decode_header_value(&raw[field.value]))
+    }
+
     /// What SORT compares (computed per call, not cached: SORT is rare).
     pub(crate) fn sort_keys(&self, raw: &[u8]) -> sorting::SortKeys {
         sorting::sort_keys(raw, &self.root)

@@ -79,6 +79,12 @@ impl MessageBody {
             .get_or_init(|| Box::new(MimeInfo::parse(&self.0.bytes)))
     }
 
+    /// The decoded value of the first header field called `name` (any case), e.g. a
+    /// Subject for a list view: RFC 2047 words decoded, folded lines joined.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.mime().header(self.bytes(), name)
+    }
+
     /// Whether two bodies share one allocation (a copy, not merely equal bytes).
     pub fn shares_bytes_with(&self, other: &MessageBody) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
