@@ -269,7 +269,6 @@ impl Session {
         &mut self,
         ctx: &mut SessionContext<'_>,
         mailbox: &MailboxArg<'_>,
-        _extras: &Extras,
     ) -> Option<Tagged> {
         let user = self.user_name();
         let name = match self.mailbox_name(mailbox) {

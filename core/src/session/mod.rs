@@ -485,7 +485,7 @@ impl Session {
                 mailbox,
                 parameters,
             } => self.select_with(ctx, &mailbox, true, &parameters),
-            CommandBody::Create { mailbox } => self.create(ctx, &mailbox, &extras),
+            CommandBody::Create { mailbox } => self.create(ctx, &mailbox),
             CommandBody::Delete { mailbox } => self.delete(ctx, &mailbox),
             CommandBody::Rename { from, to } => self.rename(ctx, &from, &to),
             CommandBody::Subscribe { mailbox } => self.subscribe(ctx, &mailbox, true),
