@@ -57,6 +57,12 @@ pub(crate) fn header_end(raw: &[u8], start: usize, end: usize, part_of_multipart
     end
 }
 
+/// The header block of a whole message (top level or not yet parsed): from the first
+/// byte to just past the empty line that ends it.
+pub(crate) fn message_header(raw: &[u8]) -> Range<usize> {
+    0..header_end(raw, 0, raw.len(), false)
+}
+
 /// Whether `block` starts with `field-name *WSP ":"` (RFC 5322 §3.6.8, obsolete
 /// blanks before the colon allowed).
 fn starts_with_field(block: &[u8]) -> bool {

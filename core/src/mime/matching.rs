@@ -21,6 +21,8 @@
 //! - SENT* use the Date: field's own calendar day: RFC 9051 says "disregarding time and
 //!   timezone".
 
+use std::ops::Range;
+
 use chrono::NaiveDate;
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
@@ -50,57 +52,111 @@ impl Needle {
     fn found_in(&self, haystack: &str) -> bool {
         self.finder.find(haystack.as_bytes()).is_some()
     }
+
+    /// Whether the needle occurs in the ASCII `text` once lower-cased: what
+    /// [`Needle::found_in`] says of `lowercase(text)`, without allocating for text of
+    /// ordinary header length.
+    fn found_in_ascii(&self, text: &str) -> bool {
+        let needle = self.finder.needle();
+        if needle.is_empty() {
+            return true;
+        }
+        // Lower-casing ASCII gives ASCII, which holds no non-ASCII needle.
+        if !needle.is_ascii() || needle.len() > text.len() {
+            return false;
+        }
+        let mut buffer = [0u8; 512];
+        match buffer.get_mut(..text.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(text.as_bytes());
+                lower.make_ascii_lowercase();
+                self.finder.find(lower).is_some()
+            }
+            None => self
+                .finder
+                .find(text.to_ascii_lowercase().as_bytes())
+                .is_some(),
+        }
+    }
 }
 
-/// The decoded, lower-cased top-level header fields of one message: all that FROM,
-/// TO, CC, BCC, SUBJECT and HEADER look at, so those keys never decode a body.
+/// SEARCH HEADER name value (and FROM, SUBJECT, …) over the header block
+/// `raw[header]`: whether a field called `name` (lower-case) has a decoded value
+/// containing the needle. RFC 9051: "If the string to search is zero-length, this matches
+/// all messages that have a header line with the specified field-name regardless of the
+/// contents."
 ///
-/// One string holds every field, so a message's index is two allocations, not two per
-/// field: the first content search over a mailbox builds thousands of these.
+/// Most values are one line of plain ASCII, which reads the same decoded: those are
+/// matched in place, so the first search over thousands of fresh messages allocates
+/// nothing and builds nothing. The others (encoded words, folded lines, 8-bit text) are
+/// looked up in `decoded`, which decodes them once per message and is then kept.
+pub(crate) fn header_contains<'a>(
+    raw: &[u8],
+    header: Range<usize>,
+    name: &str,
+    needle: &Needle,
+    decoded: impl Fn() -> &'a DecodedFields,
+) -> bool {
+    header::fields(raw, header)
+        .enumerate()
+        .filter(|(_, field)| name_is(&raw[field.name.clone()], name))
+        .any(|(ordinal, field)| match plain_value(&raw[field.value]) {
+            Some(plain) => needle.found_in_ascii(plain),
+            None => decoded()
+                .value(ordinal)
+                .is_some_and(|value| needle.found_in(value)),
+        })
+}
+
+/// Whether the raw field name `raw_name` is `lower` (a lower-cased name).
+fn name_is(raw_name: &[u8], lower: &str) -> bool {
+    if raw_name.is_ascii() {
+        raw_name.eq_ignore_ascii_case(lower.as_bytes())
+    } else {
+        lowercase(String::from_utf8_lossy(raw_name).into_owned()) == lower
+    }
+}
+
+/// The decoded, lower-cased values of the top-level header fields that are not plain
+/// ASCII lines (see [`header_contains`]), built on the first search that meets one.
+///
+/// One string holds every value, so a message's cache is two allocations, not one per
+/// field.
 #[derive(Debug)]
-pub(crate) struct HeaderIndex {
-    /// Lower-cased names and decoded, lower-cased values, back to back.
+pub(crate) struct DecodedFields {
+    /// Decoded, lower-cased values, back to back.
     text: Box<str>,
-    /// Per field, in header order: where its name starts, where its value starts, and
-    /// where its value ends, in `text`.
+    /// Per decoded field: its position among the header's fields, and where its value
+    /// starts and ends in `text`.
     spans: Box<[(u32, u32, u32)]>,
 }
 
-impl HeaderIndex {
-    /// Builds the index of the header of the message `raw` with part tree `root`.
-    pub(crate) fn build(raw: &[u8], root: &Part) -> HeaderIndex {
+impl DecodedFields {
+    /// Decodes the fields of the header block `raw[header]` that need it.
+    pub(crate) fn build(raw: &[u8], header: Range<usize>) -> DecodedFields {
         let mut text = String::new();
         let mut spans = Vec::new();
-        for field in header::fields(raw, root.header.clone()) {
-            let name_start = text.len();
-            text.push_str(&lowercase(
-                String::from_utf8_lossy(&raw[field.name]).into_owned(),
-            ));
-            let value_start = text.len();
-            text.push_str(&lowercase(decode_header_value(&raw[field.value])));
-            let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-            spans.push((offset(name_start), offset(value_start), offset(text.len())));
+        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        for (ordinal, field) in header::fields(raw, header).enumerate() {
+            let value = &raw[field.value];
+            if plain_value(value).is_none() {
+                let start = text.len();
+                text.push_str(&lowercase(decode_header_value(value)));
+                spans.push((offset(ordinal), offset(start), offset(text.len())));
+            }
         }
-        HeaderIndex {
+        DecodedFields {
             text: text.into_boxed_str(),
             spans: spans.into_boxed_slice(),
         }
     }
 
-    /// The (name, value) pairs, lower-cased, in header order.
-    fn fields(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.spans.iter().map(|&(name, value, end)| {
-            let text = |from: u32, to: u32| self.text.get(from as usize..to as usize).unwrap_or("");
-            (text(name, value), text(value, end))
-        })
-    }
-
-    /// HEADER name value (and FROM, SUBJECT, …): any field called `name` (lower-case)
-    /// whose decoded value contains the needle. RFC 9051: "If the string to search is
-    /// zero-length, this matches all messages that have a header line with the specified
-    /// field-name regardless of the contents."
-    pub(crate) fn contains(&self, name: &str, needle: &Needle) -> bool {
-        self.fields().any(|(n, v)| n == name && needle.found_in(v))
+    /// The decoded value of the header's `ordinal`-th field, if it needed decoding.
+    fn value(&self, ordinal: usize) -> Option<&str> {
+        let ordinal = u32::try_from(ordinal).ok()?;
+        let index = self.spans.binary_search_by_key(&ordinal, |s| s.0).ok()?;
+        let (_, start, end) = self.spans[index];
+        self.text.get(start as usize..end as usize)
     }
 }
 
@@ -125,16 +181,10 @@ pub(crate) struct SearchText {
 }
 
 impl SearchText {
-    /// Builds the search text of the message `raw` with part tree `root` and header
-    /// index `fields`.
-    pub(crate) fn build(raw: &[u8], root: &Part, fields: &HeaderIndex) -> SearchText {
+    /// Builds the search text of the message `raw` with part tree `root`.
+    pub(crate) fn build(raw: &[u8], root: &Part) -> SearchText {
         let mut text = String::with_capacity(raw.len());
-        for (name, value) in fields.fields() {
-            text.push_str(name);
-            text.push_str(": ");
-            text.push_str(value);
-            text.push('\n');
-        }
+        header_text(raw, root.header.clone(), &mut text);
         text.push('\0');
         let body_start = text.len();
         body_text(raw, root, &mut text);
@@ -153,6 +203,19 @@ impl SearchText {
     }
 }
 
+/// Appends the header block `raw[header]` to `out` as `name: value` lines, lower-cased,
+/// values decoded.
+fn header_text(raw: &[u8], header: Range<usize>, out: &mut String) {
+    for field in header::fields(raw, header) {
+        out.push_str(&lowercase(
+            String::from_utf8_lossy(&raw[field.name]).into_owned(),
+        ));
+        out.push_str(": ");
+        out.push_str(&lowercase(decode_header_value(&raw[field.value])));
+        out.push('\n');
+    }
+}
+
 /// Appends the decoded, lower-cased text of `part`'s body to `out`.
 fn body_text(raw: &[u8], part: &Part, out: &mut String) {
     match &part.kind {
@@ -162,12 +225,7 @@ fn body_text(raw: &[u8], part: &Part, out: &mut String) {
             }
         }
         Kind::Message(inner) => {
-            for field in header::fields(raw, inner.header.clone()) {
-                out.push_str(&String::from_utf8_lossy(&raw[field.name]).to_lowercase());
-                out.push_str(": ");
-                out.push_str(&decode_header_value(&raw[field.value]).to_lowercase());
-                out.push('\n');
-            }
+            header_text(raw, inner.header.clone(), out);
             body_text(raw, inner, out);
         }
         Kind::Leaf if part.content.is_type("text") => {
@@ -197,10 +255,8 @@ fn decode_charset(charset: Option<&[u8]>, bytes: &[u8]) -> String {
 /// A header value with folding removed and RFC 2047 encoded words decoded (any
 /// charset mail-parser knows), raw 8-bit text read as UTF-8.
 pub(crate) fn decode_header_value(value: &[u8]) -> String {
-    // Most fields are one line of plain ASCII: nothing to unfold or decode.
-    if value.is_ascii() && !value.contains(&b'\n') && memchr::memmem::find(value, b"=?").is_none() {
-        let text = std::str::from_utf8(value).unwrap_or_default();
-        return text.trim_matches([' ', '\t', '\r']).to_owned();
+    if let Some(plain) = plain_value(value) {
+        return plain.to_owned();
     }
     let mut line = Vec::with_capacity(value.len() + 1);
     line.extend_from_slice(value);
@@ -209,6 +265,17 @@ pub(crate) fn decode_header_value(value: &[u8]) -> String {
         HeaderValue::Text(text) => text.into_owned(),
         _ => String::new(),
     }
+}
+
+/// A raw header value as it reads decoded, when that is the raw text: one line of ASCII
+/// without encoded words (most fields), blanks around it trimmed. None when the value
+/// needs unfolding or decoding.
+fn plain_value(value: &[u8]) -> Option<&str> {
+    if !value.is_ascii() || value.contains(&b'\n') || memchr::memmem::find(value, b"=?").is_some() {
+        return None;
+    }
+    let text = std::str::from_utf8(value).ok()?;
+    Some(text.trim_matches([' ', '\t', '\r']))
 }
 
 /// The calendar day of the first Date: field of the header `raw[root.header]`.
@@ -251,6 +318,63 @@ mod tests {
             };
             assert_eq!(decode_header_value(value), slow, "{value:?}");
         }
+    }
+
+    #[test]
+    fn in_place_header_match_agrees_with_decoding_every_field() {
+        let long = format!("Subject: {}Needle\r\n", "x".repeat(600));
+        let headers: [&[u8]; 7] = [
+            b"Subject: Quarterly Report\r\nFrom: a@b\r\n\r\nbody",
+            b"Subject:   padded  \r\n\r\n",
+            b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= Quarterly\r\n\r\n",
+            b"Subject: folded\r\n Quarterly report\r\n\r\n",
+            b"Subject: 8-bit Gr\xc3\xbc\xc3\x9fe\r\nsubject: second QUARTERLY\r\n\r\n",
+            b"X-Other: quarterly\r\n\r\n",
+            long.as_bytes(),
+        ];
+        let needles = [
+            "quarterly",
+            "QUARTERLY report",
+            "grüße",
+            " padded",
+            "padded",
+            "",
+            "needle",
+            "d  ",
+        ];
+        for raw in headers {
+            let header = header::message_header(raw);
+            let decoded = DecodedFields::build(raw, header.clone());
+            for needle_text in needles {
+                let needle = Needle::new(needle_text.as_bytes());
+                let in_place =
+                    header_contains(raw, header.clone(), "subject", &needle, || &decoded);
+                let reference = header::fields(raw, header.clone())
+                    .filter(|f| raw[f.name.clone()].eq_ignore_ascii_case(b"subject"))
+                    .any(|f| needle.found_in(&decode_header_value(&raw[f.value]).to_lowercase()));
+                assert_eq!(
+                    in_place,
+                    reference,
+                    "{needle_text:?} in {:?}",
+                    String::from_utf8_lossy(raw)
+                );
+            }
+        }
+        let raw = b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\n";
+        let header = header::message_header(raw);
+        let decoded = DecodedFields::build(raw, header.clone());
+        let needle = Needle::new("GRÜSSE".to_lowercase().as_bytes());
+        assert!(!header_contains(
+            raw,
+            header.clone(),
+            "subject",
+            &needle,
+            || &decoded
+        ));
+        let needle = Needle::new("GRÜ".as_bytes());
+        assert!(header_contains(raw, header, "subject", &needle, || {
+            &decoded
+        }));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! beside the shared bytes, so COPY and MOVE share it too). Within [`MimeInfo`] the
 //! costlier views are again built on first use and then kept: the ENVELOPE, BODY and
 //! BODYSTRUCTURE response texts (a FETCH of 2,000 messages copies cached bytes and
-//! parses nothing), the decoded, lower-cased header fields (built on the first header
-//! SEARCH) and the decoded, lower-cased full text (built on the first BODY or TEXT
+//! parses nothing), the decoded, lower-cased header fields that need decoding (built on
+//! the first header SEARCH that meets one; plain ASCII fields are matched in place, with
+//! no parse at all) and the decoded, lower-cased full text (built on the first BODY or TEXT
 //! SEARCH); later searches are substring scans that allocate nothing.
 //!
 //! Everything works on byte offsets into the stored message, which is never modified:
@@ -38,7 +39,7 @@ use imap_codec::imap_types::fetch::Section;
 
 pub(crate) use matching::Needle;
 
-use crate::mime::matching::{HeaderIndex, SearchText};
+use crate::mime::matching::{DecodedFields, SearchText};
 use crate::mime::structure::Part;
 use crate::mime::transfer::Encoding;
 
@@ -50,7 +51,7 @@ pub(crate) struct MimeInfo {
     envelope: OnceLock<Box<[u8]>>,
     body: OnceLock<Box<[u8]>>,
     body_structure: OnceLock<Box<[u8]>>,
-    header_index: OnceLock<HeaderIndex>,
+    decoded_fields: OnceLock<DecodedFields>,
     search_text: OnceLock<SearchText>,
 }
 
@@ -72,7 +73,7 @@ impl MimeInfo {
             envelope: OnceLock::new(),
             body: OnceLock::new(),
             body_structure: OnceLock::new(),
-            header_index: OnceLock::new(),
+            decoded_fields: OnceLock::new(),
             search_text: OnceLock::new(),
         }
     }
@@ -147,10 +148,16 @@ impl MimeInfo {
         }
     }
 
-    /// SEARCH HEADER/FROM/…: whether a top-level field called `field` (lower-case)
-    /// contains the needle after decoding.
-    pub(crate) fn header_contains(&self, raw: &[u8], field: &str, needle: &Needle) -> bool {
-        self.header_index(raw).contains(field, needle)
+    /// Where the top-level header block is in the message.
+    pub(crate) fn header_range(&self) -> std::ops::Range<usize> {
+        self.root.header.clone()
+    }
+
+    /// The decoded values of the top-level header fields that need decoding, for
+    /// [`matching::header_contains`].
+    pub(crate) fn decoded_fields(&self, raw: &[u8]) -> &DecodedFields {
+        self.decoded_fields
+            .get_or_init(|| DecodedFields::build(raw, self.root.header.clone()))
     }
 
     /// SEARCH BODY.
@@ -181,14 +188,9 @@ impl MimeInfo {
         self.sent_date
     }
 
-    fn header_index(&self, raw: &[u8]) -> &HeaderIndex {
-        self.header_index
-            .get_or_init(|| HeaderIndex::build(raw, &self.root))
-    }
-
     fn search_text(&self, raw: &[u8]) -> &SearchText {
         self.search_text
-            .get_or_init(|| SearchText::build(raw, &self.root, self.header_index(raw)))
+            .get_or_init(|| SearchText::build(raw, &self.root))
     }
 }
 

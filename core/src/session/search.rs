@@ -285,9 +285,8 @@ impl Search<'_> {
 
     /// FROM, TO, CC, BCC, SUBJECT and HEADER: a field called `field` contains `value`.
     fn header(&self, key: &SearchKey<'_>, message: &Message, field: &[u8], value: &[u8]) -> bool {
-        let raw = message.body().bytes();
         self.with_needle(key, field, value, |field, needle| {
-            message.body().mime().header_contains(raw, field, needle)
+            message.body().header_contains(field, needle)
         })
     }
 

@@ -9,7 +9,7 @@ use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::{Arc, OnceLock};
 
-use crate::mime::MimeInfo;
+use crate::mime::{MimeInfo, Needle};
 use crate::store::flags::Flags;
 use crate::time::Timestamp;
 
@@ -83,6 +83,23 @@ impl MessageBody {
     /// Subject for a list view: RFC 2047 words decoded, folded lines joined.
     pub fn header(&self, name: &str) -> Option<String> {
         self.mime().header(self.bytes(), name)
+    }
+
+    /// SEARCH FROM/TO/CC/BCC/SUBJECT/HEADER: whether a top-level field called `field`
+    /// (lower-case) contains the needle after decoding.
+    ///
+    /// This does not parse the message when its header is plain (see
+    /// [`crate::mime::matching::header_contains`]): the first header search over a
+    /// mailbox of fresh messages only scans their header lines.
+    pub(crate) fn header_contains(&self, field: &str, needle: &Needle) -> bool {
+        let raw = self.bytes();
+        let header = match self.0.mime.get() {
+            Some(mime) => mime.header_range(),
+            None => crate::mime::header::message_header(raw),
+        };
+        crate::mime::matching::header_contains(raw, header, field, needle, || {
+            self.mime().decoded_fields(raw)
+        })
     }
 
     /// Whether two bodies share one allocation (a copy, not merely equal bytes).
