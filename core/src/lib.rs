@@ -20,7 +20,8 @@
 //! // After every handle_* call: drain the outputs, then re-arm a timer.
 //! while let Some(output) = server.poll_output() {
 //!     match output {
-//!         Output::Transmit { bytes, .. } => wire.extend_from_slice(&bytes), // write to the socket
+//!         // Write every chunk to the socket, in order.
+//!         Output::Transmit { bytes, .. } => bytes.chunks().for_each(|c| wire.extend_from_slice(c)),
 //!         Output::StartTls { .. } => { /* upgrade the connection, then keep going */ }
 //!         Output::Close { .. } => { /* close it once written */ }
 //!         Output::Event(_) => { /* optional: observe logins and mailbox changes */ }
@@ -46,6 +47,7 @@
 mod config;
 pub mod fixtures;
 mod mime;
+mod response_bytes;
 mod server;
 mod session;
 pub mod store;
@@ -53,6 +55,7 @@ mod time;
 pub mod wire;
 
 pub use config::{Config, Feature};
+pub use response_bytes::ResponseBytes;
 pub use server::{Event, Input, Output, Server, SessionId};
 pub use store::{
     Change, FlagOperation, Flags, Keyword, MailStore, Mailbox, MailboxId, Message, MessageBody,

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::Config;
+use crate::response_bytes::ResponseBytes;
 use crate::session::{Capabilities, Session, SessionContext};
 use crate::store::{Change, Flags, MailStore, MailboxId, StoreError, Uid};
 use crate::time::Timestamp;
@@ -61,8 +62,8 @@ pub enum Output {
     Transmit {
         /// To which session.
         session: SessionId,
-        /// The bytes.
-        bytes: Vec<u8>,
+        /// The bytes: response text with stored message bodies spliced in.
+        bytes: ResponseBytes,
     },
     /// Start a TLS handshake (as server) on this connection now: every byte before this
     /// output goes out in plain text, every byte after it through TLS. Bytes the client
@@ -156,7 +157,7 @@ impl Server {
         self.sessions.insert(id, session);
         self.queue.push_back(Output::Transmit {
             session: id,
-            bytes: greeting,
+            bytes: greeting.into(),
         });
         id
     }
@@ -173,12 +174,14 @@ impl Server {
                 state.handle_bytes(&mut ctx, bytes);
                 let SessionContext {
                     out,
+                    splices,
                     changes,
                     events,
                     start_tls,
                     close,
                     ..
                 } = ctx;
+                let out = ResponseBytes::new(out, splices);
                 self.emit_session_output(session, out, start_tls, close, events);
                 if !close {
                     self.sessions.insert(session, state);
@@ -223,7 +226,7 @@ impl Server {
         self.sessions.remove(&id);
         self.queue.push_back(Output::Transmit {
             session: id,
-            bytes: format!("* BYE {text}\r\n").into_bytes(),
+            bytes: format!("* BYE {text}\r\n").into_bytes().into(),
         });
         self.queue.push_back(Output::Close { session: id });
         self.queue
@@ -316,7 +319,7 @@ impl Server {
     fn emit_session_output(
         &mut self,
         session: SessionId,
-        out: Vec<u8>,
+        out: ResponseBytes,
         start_tls: bool,
         close: bool,
         events: Vec<Event>,
@@ -373,7 +376,10 @@ impl Server {
                 SessionContext::new(&mut self.store, &self.config, &self.capabilities, now);
             session.push_idle_updates(&mut ctx);
             let close = ctx.close;
-            let out = std::mem::take(&mut ctx.out);
+            let out = ResponseBytes::new(
+                std::mem::take(&mut ctx.out),
+                std::mem::take(&mut ctx.splices),
+            );
             drop(ctx);
             self.emit_session_output(id, out, false, close, Vec::new());
             if !close {

@@ -49,10 +49,15 @@ pub(crate) fn quoted(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Appends a synchronizing-style literal `{n}\r\n` followed by the bytes.
 pub(crate) fn literal(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'{');
-    number(out, s.len() as u64);
-    out.extend_from_slice(b"}\r\n");
+    literal_prefix(out, s.len());
     out.extend_from_slice(s);
+}
+
+/// Appends the `{n}\r\n` that announces a literal of `len` bytes.
+pub(crate) fn literal_prefix(out: &mut Vec<u8>, len: usize) {
+    out.push(b'{');
+    number(out, len as u64);
+    out.extend_from_slice(b"}\r\n");
 }
 
 /// Appends a `literal8` (`~{n}`) for content that may hold NUL (RFC 3516).

@@ -202,6 +202,7 @@ impl Driver {
         while let Some(output) = server.poll_output() {
             match output {
                 Output::Transmit { session, bytes } => {
+                    let bytes = bytes.into_vec();
                     if let Some(conn) = self.connections.get(&session) {
                         if tracing::enabled!(tracing::Level::DEBUG) {
                             conn.span.in_scope(|| {

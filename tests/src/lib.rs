@@ -203,10 +203,10 @@ impl TestServer {
                         !self.closed.contains(&session),
                         "transmit after close to {session}"
                     );
-                    self.inboxes
-                        .entry(session)
-                        .or_default()
-                        .extend_from_slice(&bytes);
+                    let inbox = self.inboxes.entry(session).or_default();
+                    for chunk in bytes.chunks() {
+                        inbox.extend_from_slice(chunk);
+                    }
                 }
                 Output::Close { session } => {
                     assert!(!self.closed.contains(&session), "closed twice: {session}");

@@ -2,11 +2,17 @@
 //! - BODY[] is the message, and BODY[HEADER] followed by BODY[TEXT] is the message;
 //! - a multipart's parts, each as its MIME header plus its body, put back between the
 //!   delimiter lines with preamble and epilogue, reproduce BODY[TEXT];
+//! - long sections, which go out as slices of the stored message rather than copies,
+//!   are byte-exact and in order, across several messages in one FETCH;
 //! - any byte soup made of risky MIME tokens gets responses that parse, and no panic.
 
 use ephemail_tests::mime_corpus::{fetch_bytes, section_data, server_with};
 use ephemail_tests::parse_responses;
 use proptest::prelude::*;
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
 
 fn body_section(message: &[u8], sections: &[&str]) -> Vec<Option<Vec<u8>>> {
     let (mut t, c) = server_with(&[message.to_vec()]);
@@ -144,6 +150,45 @@ proptest! {
         }
         rebuilt.extend_from_slice(format!("--{boundary}--\r\n{}", epilogue.join("\r\n")).as_bytes());
         prop_assert_eq!(rebuilt, text.into_bytes());
+    }
+
+    #[test]
+    fn long_sections_shared_from_the_store_are_exact(
+        lines in prop::collection::vec(prop::collection::vec(text_line(), 0..120), 1..4),
+        cut in 0usize..3000,
+    ) {
+        let messages: Vec<Vec<u8>> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, lines)| {
+                format!("Subject: m{i}\r\nFrom: a@b.c\r\n\r\n{}\r\n", lines.join("\r\n")).into_bytes()
+            })
+            .collect();
+        let (mut t, c) = server_with(&messages);
+        let response = fetch_bytes(
+            &mut t,
+            c,
+            &format!("f1 FETCH 1:* (BODY.PEEK[] RFC822.TEXT BODY.PEEK[TEXT]<{cut}.1500> BINARY.PEEK[1] RFC822.SIZE)"),
+        );
+        let parsed = parse_responses(&response, false);
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        // One FETCH response per message, in order; split them at each `* n FETCH`.
+        let text = response.clone();
+        let mut starts: Vec<usize> = (1..=messages.len())
+            .map(|n| find(&text, format!("* {n} FETCH (").as_bytes()).expect("a FETCH response"))
+            .collect();
+        starts.push(text.len());
+        for (i, message) in messages.iter().enumerate() {
+            let one = &text[starts[i]..starts[i + 1]];
+            let body = &message[message.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+            let partial = &body[cut.min(body.len())..(cut + 1500).min(body.len())];
+            prop_assert_eq!(section_data(one, "BODY[]"), Some(message.clone()));
+            prop_assert_eq!(section_data(one, "RFC822.TEXT"), Some(body.to_vec()));
+            prop_assert_eq!(section_data(one, &format!("BODY[TEXT]<{cut}>")), Some(partial.to_vec()));
+            prop_assert_eq!(section_data(one, "BINARY[1]"), Some(body.to_vec()));
+            let size = format!("RFC822.SIZE {} ", message.len());
+            prop_assert!(find(one, size.as_bytes()).is_some(), "{}", String::from_utf8_lossy(one));
+        }
     }
 
     #[test]

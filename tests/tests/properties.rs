@@ -34,7 +34,7 @@ fn run_chunks(chunks: &[&[u8]]) -> Vec<u8> {
     let mut drain = |server: &mut Server| {
         while let Some(output) = server.poll_output() {
             if let Output::Transmit { bytes, .. } = output {
-                out.extend_from_slice(&bytes);
+                out.extend(bytes.chunks().flatten());
             }
         }
     };

@@ -208,7 +208,9 @@ impl DemoOutput {
 impl From<Output> for DemoOutput {
     fn from(output: Output) -> Self {
         let (kind, session, bytes, event) = match output {
-            Output::Transmit { session, bytes } => ("transmit", Some(session), bytes, None),
+            Output::Transmit { session, bytes } => {
+                ("transmit", Some(session), bytes.into_vec(), None)
+            }
             Output::StartTls { session } => ("starttls", Some(session), Vec::new(), None),
             Output::Close { session } => ("close", Some(session), Vec::new(), None),
             Output::Event(event) => ("event", None, Vec::new(), Some(event_json(&event))),

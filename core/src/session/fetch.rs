@@ -15,6 +15,7 @@ use imap_codec::imap_types::fetch::{
 use imap_codec::imap_types::sequence::SequenceSet;
 
 use crate::config::Feature;
+use crate::response_bytes::{Splice, SPLICE_MIN};
 use crate::session::messages::Targets;
 use crate::session::{Session, SessionContext, State, Tagged};
 use crate::store::{FlagOperation, Flags, Message, SystemFlag, Uid};
@@ -187,6 +188,7 @@ impl Session {
                 continue;
             };
             let out = &mut ctx.out;
+            let splices = &mut ctx.splices;
             out.extend_from_slice(b"* ");
             wire::number(out, *msn);
             out.extend_from_slice(b" FETCH (");
@@ -196,7 +198,8 @@ impl Session {
                     out.push(b' ');
                 }
                 first = false;
-                write_item(out, item, message, !rev2 && selection.is_recent(*uid));
+                let recent = !rev2 && selection.is_recent(*uid);
+                write_item(out, splices, item, message, recent);
             }
             if !flags_requested && seen_now.binary_search(uid).is_ok() {
                 out.extend_from_slice(b" FLAGS ");
@@ -245,7 +248,13 @@ fn sets_seen(item: &MessageDataItemName<'_>) -> bool {
     )
 }
 
-fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Message, recent: bool) {
+fn write_item(
+    out: &mut Vec<u8>,
+    splices: &mut Vec<Splice>,
+    item: &MessageDataItemName<'_>,
+    message: &Message,
+    recent: bool,
+) {
     let raw = message.body().bytes();
     match item {
         MessageDataItemName::Uid => {
@@ -278,7 +287,7 @@ fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Messa
         }
         MessageDataItemName::Rfc822 => {
             out.extend_from_slice(b"RFC822 ");
-            wire::literal(out, raw);
+            write_partial_data(out, splices, message, Some(raw), None, false);
         }
         MessageDataItemName::Rfc822Header => {
             out.extend_from_slice(b"RFC822.HEADER ");
@@ -286,9 +295,10 @@ fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Messa
             wire::literal(out, header.as_deref().unwrap_or_default());
         }
         MessageDataItemName::Rfc822Text => {
-            out.extend_from_slice(b"RFC822.TEXT ");
+            out.extend_from_slice(b"RFC822.TEXT");
             let text = message.body().mime().section(raw, &Section::Text(None));
-            wire::literal(out, text.as_deref().unwrap_or_default());
+            let text = text.as_deref().unwrap_or_default();
+            write_partial_data(out, splices, message, Some(text), None, false);
         }
         MessageDataItemName::BodyExt {
             section, partial, ..
@@ -302,7 +312,7 @@ fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Messa
                 None => Some(Cow::Borrowed(raw)),
                 Some(section) => message.body().mime().section(raw, section),
             };
-            write_partial_data(out, data.as_deref(), *partial, false);
+            write_partial_data(out, splices, message, data.as_deref(), *partial, false);
         }
         MessageDataItemName::Binary {
             section, partial, ..
@@ -312,7 +322,9 @@ fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Messa
             out.push(b']');
             let parts: Vec<u32> = section.iter().map(|n| n.get()).collect();
             match message.body().mime().binary(raw, &parts) {
-                Ok(data) => write_partial_data(out, data.as_deref(), *partial, true),
+                Ok(data) => {
+                    write_partial_data(out, splices, message, data.as_deref(), *partial, true)
+                }
                 Err(_) => {
                     out.extend_from_slice(b" NIL");
                 }
@@ -336,9 +348,12 @@ fn write_item(out: &mut Vec<u8>, item: &MessageDataItemName<'_>, message: &Messa
     }
 }
 
-/// Writes `<origin> data` (or ` data`), cutting the data to the partial range.
+/// Writes `<origin> data` (or ` data`), cutting the data to the partial range. Data
+/// that is a long enough slice of `message`'s stored bytes is spliced in, not copied.
 fn write_partial_data(
     out: &mut Vec<u8>,
+    splices: &mut Vec<Splice>,
+    message: &Message,
     data: Option<&[u8]>,
     partial: Option<(u32, std::num::NonZeroU32)>,
     binary: bool,
@@ -360,7 +375,17 @@ fn write_partial_data(
     };
     out.push(b' ');
     if !data.contains(&0) {
-        wire::literal(out, data);
+        match stored_range(message.body().bytes(), data) {
+            Some(range) if data.len() >= SPLICE_MIN => {
+                wire::literal_prefix(out, data.len());
+                splices.push(Splice {
+                    at: out.len(),
+                    body: message.body().clone(),
+                    range,
+                });
+            }
+            _ => wire::literal(out, data),
+        }
     } else if binary {
         wire::literal8(out, data);
     } else {
@@ -372,6 +397,13 @@ fn write_partial_data(
             .collect();
         wire::literal(out, &masked);
     }
+}
+
+/// Where `part` lies in `stored`, when it is a slice of it (and not a decoded copy).
+fn stored_range(stored: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(stored.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= stored.len()).then_some(start..end)
 }
 
 fn write_part_numbers(out: &mut Vec<u8>, parts: &[std::num::NonZeroU32]) {

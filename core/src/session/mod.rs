@@ -67,6 +67,7 @@ use std::borrow::Cow;
 use imap_codec::imap_types::command::{Command, CommandBody};
 
 use crate::config::{Config, Feature};
+use crate::response_bytes::Splice;
 use crate::server::{Event, SessionId};
 use crate::store::{Change, MailStore, MailboxId, Uid};
 use crate::time::Timestamp;
@@ -83,6 +84,8 @@ pub(crate) struct SessionContext<'a> {
     pub now: Timestamp,
     /// Bytes to transmit.
     pub out: Vec<u8>,
+    /// Slices of stored messages to transmit within `out`, in ascending position.
+    pub splices: Vec<Splice>,
     /// Changes for other sessions, with the user they concern.
     pub changes: Vec<(String, Change)>,
     pub events: Vec<Event>,
@@ -103,6 +106,7 @@ impl<'a> SessionContext<'a> {
             capabilities,
             now,
             out: Vec::new(),
+            splices: Vec::new(),
             changes: Vec::new(),
             events: Vec::new(),
             start_tls: false,
