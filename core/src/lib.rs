@@ -55,7 +55,7 @@ mod time;
 pub mod wire;
 
 pub use config::{Config, Feature};
-pub use response_bytes::ResponseBytes;
+pub use response_bytes::{Chunk, ResponseBytes};
 pub use server::{Event, Input, Output, Server, SessionId};
 pub use store::{
     Change, FlagOperation, Flags, Keyword, MailStore, Mailbox, MailboxId, Message, MessageBody,

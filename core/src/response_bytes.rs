@@ -10,7 +10,8 @@
 //! once where it must (the browser).
 
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 use crate::store::MessageBody;
 
@@ -86,6 +87,31 @@ impl ResponseBytes {
         })
     }
 
+    /// The chunks as owned values, in order, for a driver that keeps them queued until
+    /// the socket takes them (no bytes are copied: text chunks share one buffer, message
+    /// slices share the store's).
+    pub fn into_chunks(self) -> Vec<Chunk> {
+        let ResponseBytes { text, splices } = self;
+        let text = Arc::new(text);
+        let mut chunks = Vec::with_capacity(2 * splices.len() + 1);
+        let mut from = 0;
+        let mut push = |source: Source, range: Range<usize>| {
+            if !range.is_empty() {
+                chunks.push(Chunk { source, range });
+            }
+        };
+        for splice in splices {
+            let at = splice.at.clamp(from, text.len());
+            push(Source::Text(text.clone()), from..at);
+            from = at;
+            let end = splice.range.end.min(splice.body.len());
+            let start = splice.range.start.min(end);
+            push(Source::Stored(splice.body), start..end);
+        }
+        push(Source::Text(text.clone()), from..text.len());
+        chunks
+    }
+
     /// All the bytes in one buffer (no copy when nothing was spliced in).
     pub fn into_vec(self) -> Vec<u8> {
         if self.splices.is_empty() {
@@ -96,6 +122,46 @@ impl ResponseBytes {
             all.extend_from_slice(chunk);
         }
         all
+    }
+}
+
+/// One piece of a [`ResponseBytes`] that owns a share of its bytes; see
+/// [`ResponseBytes::into_chunks`]. Dereferences to the bytes.
+#[derive(Clone)]
+pub struct Chunk {
+    source: Source,
+    range: Range<usize>,
+}
+
+#[derive(Clone)]
+enum Source {
+    /// Response text, shared by every chunk of one `ResponseBytes`.
+    Text(Arc<Vec<u8>>),
+    /// A stored message.
+    Stored(MessageBody),
+}
+
+impl Deref for Chunk {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        let all: &[u8] = match &self.source {
+            Source::Text(text) => text,
+            Source::Stored(body) => body.bytes(),
+        };
+        &all[self.range.clone()]
+    }
+}
+
+impl AsRef<[u8]> for Chunk {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for Chunk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Chunk({} bytes)", self.range.len())
     }
 }
 
@@ -156,6 +222,13 @@ mod tests {
             "empty pieces are skipped"
         );
         assert_eq!(bytes.len(), 14);
+        let owned: Vec<Vec<u8>> = bytes
+            .clone()
+            .into_chunks()
+            .iter()
+            .map(|c| c.to_vec())
+            .collect();
+        assert_eq!(owned, chunks);
         assert_eq!(bytes.into_vec(), b"01ab234{3}cd89");
         let plain = ResponseBytes::from(b"* OK\r\n".to_vec());
         assert_eq!(plain.chunks().collect::<Vec<_>>(), [&b"* OK\r\n"[..]]);
