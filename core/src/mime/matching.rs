@@ -54,9 +54,11 @@ impl Needle {
     }
 
     /// Whether the needle occurs in the ASCII `text` once lower-cased: what
-    /// [`Needle::found_in`] says of `lowercase(text)`, without allocating for text of
-    /// ordinary header length.
-    fn found_in_ascii(&self, text: &str) -> bool {
+    /// [`Needle::found_in`] says of `lowercase(text)`, without allocating. The text is
+    /// lower-cased a window at a time into a stack buffer; windows overlap by the
+    /// needle's length less one, so no occurrence is missed at a window's edge.
+    fn found_in_ascii(&self, text: &[u8]) -> bool {
+        const WINDOW: usize = 4096;
         let needle = self.finder.needle();
         if needle.is_empty() {
             return true;
@@ -65,17 +67,23 @@ impl Needle {
         if !needle.is_ascii() || needle.len() > text.len() {
             return false;
         }
-        let mut buffer = [0u8; 512];
-        match buffer.get_mut(..text.len()) {
-            Some(lower) => {
-                lower.copy_from_slice(text.as_bytes());
-                lower.make_ascii_lowercase();
-                self.finder.find(lower).is_some()
+        if needle.len() > WINDOW / 2 {
+            return self.finder.find(&text.to_ascii_lowercase()).is_some();
+        }
+        let mut buffer = [0u8; WINDOW];
+        let mut start = 0;
+        loop {
+            let end = (start + WINDOW).min(text.len());
+            let window = &mut buffer[..end - start];
+            window.copy_from_slice(&text[start..end]);
+            window.make_ascii_lowercase();
+            if self.finder.find(window).is_some() {
+                return true;
             }
-            None => self
-                .finder
-                .find(text.to_ascii_lowercase().as_bytes())
-                .is_some(),
+            if end == text.len() {
+                return false;
+            }
+            start = end - (needle.len() - 1);
         }
     }
 }
@@ -101,7 +109,7 @@ pub(crate) fn header_contains<'a>(
         .enumerate()
         .filter(|(_, field)| name_is(&raw[field.name.clone()], name))
         .any(|(ordinal, field)| match plain_value(&raw[field.value]) {
-            Some(plain) => needle.found_in_ascii(plain),
+            Some(plain) => needle.found_in_ascii(plain.as_bytes()),
             None => decoded()
                 .value(ordinal)
                 .is_some_and(|value| needle.found_in(value)),
@@ -171,48 +179,90 @@ fn lowercase(mut text: String) -> String {
 }
 
 /// Decoded, lower-cased text of one message, for BODY and TEXT.
+///
+/// A body that reads the same decoded (one text part, no transfer encoding, ASCII in
+/// an ASCII-compatible charset: most test mail) is not copied: it is matched in place,
+/// which keeps a mailbox's memory from doubling after its first TEXT search.
 #[derive(Debug)]
 pub(crate) struct SearchText {
-    /// The decoded header text, a NUL (which no search string can contain, so no match
-    /// spans the two halves), then the decoded body text.
-    text: String,
-    /// Where the body text starts in `text`.
-    body_start: usize,
+    /// The decoded header text: one `name: value` line per field.
+    header: Box<str>,
+    /// The decoded body text; None when the body is matched in place.
+    body: Option<Box<str>>,
 }
 
 impl SearchText {
     /// Builds the search text of the message `raw` with part tree `root`.
     pub(crate) fn build(raw: &[u8], root: &Part) -> SearchText {
-        let mut text = String::with_capacity(raw.len());
-        header_text(raw, root.header.clone(), &mut text);
-        text.push('\0');
-        let body_start = text.len();
-        body_text(raw, root, &mut text);
-        text.shrink_to_fit();
-        SearchText { text, body_start }
+        let mut header = String::new();
+        header_text(raw, root.header.clone(), &mut header);
+        let body = match plain_body(raw, root) {
+            Some(_) => None,
+            None => {
+                let mut text = String::with_capacity(root.body.len());
+                body_text(raw, root, &mut text);
+                Some(text.into_boxed_str())
+            }
+        };
+        SearchText {
+            header: header.into_boxed_str(),
+            body,
+        }
     }
 
-    /// BODY: the decoded body text contains the needle.
-    pub(crate) fn body_contains(&self, needle: &Needle) -> bool {
-        needle.found_in(&self.text[self.body_start..])
+    /// BODY: the decoded body text of the message `raw` with part tree `root` (the
+    /// ones this was built from) contains the needle.
+    pub(crate) fn body_contains(&self, raw: &[u8], root: &Part, needle: &Needle) -> bool {
+        match (&self.body, plain_body(raw, root)) {
+            (Some(text), _) => needle.found_in(text),
+            (None, Some(body)) => needle.found_in_ascii(body),
+            (None, None) => false,
+        }
     }
 
-    /// TEXT: the decoded header or body contains the needle.
-    pub(crate) fn text_contains(&self, needle: &Needle) -> bool {
-        needle.found_in(&self.text)
+    /// TEXT: the decoded header or body contains the needle (no match spans the two).
+    pub(crate) fn text_contains(&self, raw: &[u8], root: &Part, needle: &Needle) -> bool {
+        needle.found_in(&self.header) || self.body_contains(raw, root, needle)
     }
+}
+
+/// The body of `root` when it reads the same decoded: a single `text/*` part without
+/// transfer encoding, in ASCII, with no charset or one that maps ASCII to itself.
+fn plain_body<'r>(raw: &'r [u8], root: &Part) -> Option<&'r [u8]> {
+    if !matches!(root.kind, Kind::Leaf) || !root.content.is_type("text") {
+        return None;
+    }
+    let encoding = Encoding::from_token(root.content.encoding.as_deref());
+    let charset = root.content.param("charset");
+    let ascii_charset = charset
+        .is_none_or(|c| c.eq_ignore_ascii_case(b"us-ascii") || c.eq_ignore_ascii_case(b"utf-8"));
+    let body = &raw[root.body.clone()];
+    (encoding == Some(Encoding::Identity) && ascii_charset && body.is_ascii()).then_some(body)
 }
 
 /// Appends the header block `raw[header]` to `out` as `name: value` lines, lower-cased,
 /// values decoded.
 fn header_text(raw: &[u8], header: Range<usize>, out: &mut String) {
     for field in header::fields(raw, header) {
-        out.push_str(&lowercase(
-            String::from_utf8_lossy(&raw[field.name]).into_owned(),
-        ));
+        push_lowercase(out, &String::from_utf8_lossy(&raw[field.name]));
         out.push_str(": ");
-        out.push_str(&lowercase(decode_header_value(&raw[field.value])));
+        let value = &raw[field.value];
+        match plain_value(value) {
+            Some(plain) => push_lowercase(out, plain),
+            None => out.push_str(&lowercase(decode_header_value(value))),
+        }
         out.push('\n');
+    }
+}
+
+/// Appends `text` lower-cased, without a temporary copy when it is ASCII.
+fn push_lowercase(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&text.to_lowercase());
     }
 }
 
@@ -375,6 +425,58 @@ mod tests {
         assert!(header_contains(raw, header, "subject", &needle, || {
             &decoded
         }));
+    }
+
+    #[test]
+    fn in_place_ascii_search_finds_needles_across_window_edges() {
+        let mut text: Vec<u8> = (0..10_000u32)
+            .map(|i| b"abcdefghij"[(i % 10) as usize])
+            .collect();
+        for at in [0, 4090, 4093, 4096, 8180, 8190, 9_990] {
+            let mut haystack = text.clone();
+            haystack[at..at + 10].copy_from_slice(b"NeEdLe-XyZ");
+            for needle in ["needle-xyz", "e-x", "needle-xyz".repeat(300).as_str()] {
+                let expected = String::from_utf8(haystack.to_ascii_lowercase())
+                    .unwrap()
+                    .contains(needle);
+                assert_eq!(
+                    Needle::new(needle.as_bytes()).found_in_ascii(&haystack),
+                    expected,
+                    "{needle} at {at}"
+                );
+            }
+        }
+        text.truncate(3);
+        assert!(Needle::new(b"").found_in_ascii(&text));
+        assert!(!Needle::new(b"abcd").found_in_ascii(&text));
+        assert!(!Needle::new("é".as_bytes()).found_in_ascii(b"e"));
+    }
+
+    #[test]
+    fn in_place_body_agrees_with_decoded_text() {
+        let messages: [&[u8]; 5] = [
+            b"Subject: x\r\n\r\nPlain ASCII Body with Zanzibar\r\n",
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nGr\xc3\xbc\xc3\x9fe ZANZIBAR\r\n",
+            b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe Zanzi=\r\nbar\r\n",
+            b"Content-Type: text/html\r\n\r\n<b>zanzibar</b>",
+            b"Content-Type: image/png\r\n\r\nzanzibar",
+        ];
+        for raw in messages {
+            let root = crate::mime::structure::parse(raw);
+            let text = SearchText::build(raw, &root);
+            let mut reference = String::new();
+            body_text(raw, &root, &mut reference);
+            for needle in ["zanzibar", "ZANZIBAR", "grüße", "body with", "nothing"] {
+                let needle_text = needle;
+                let needle = Needle::new(needle.as_bytes());
+                assert_eq!(
+                    text.body_contains(raw, &root, &needle),
+                    needle.found_in(&reference),
+                    "{needle_text} in {:?}",
+                    String::from_utf8_lossy(raw)
+                );
+            }
+        }
     }
 
     #[test]
