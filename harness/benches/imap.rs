@@ -10,6 +10,9 @@
 //! - over the 2,000 appended messages, the MIME issue's commands end to end: FETCH
 //!   ENVELOPE BODYSTRUCTURE 1:*, FETCH BODY.PEEK[] 1:*, SEARCH SUBJECT and SEARCH TEXT,
 //!   each the first time (structure parsed then) and again (cached).
+//!
+//! `BENCH_ONLY` picks parts, `BENCH_SERVER` drives a server started by hand (under strace
+//! or perf, say), `BENCH_SERVER_ARGS` adds flags to the spawned one; see `main`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -26,50 +29,86 @@ fn main() {
         println!("run with `cargo bench -p ephemail --bench imap`");
         return;
     }
-    let spawn = spawn_to_first_login();
-    let server = Server::start();
-    let sessions = sequential_sessions(server.addr, 200);
-    let append = pipelined_append(server.addr, 2_000);
-    let mime = mime_commands(server.addr);
-    let (rate, p99) = concurrent_clients(server.addr, 20, 50);
+    // `BENCH_ONLY=sessions` (or spawn, append, mime, clients, rss; comma-separated) runs
+    // only those parts, e.g. to trace the server during one workload. `BENCH_SERVER=ADDR`
+    // drives an `ephemail serve` that is already running there (with the user
+    // bench:bench) instead of spawning one, so that it can run under strace or perf.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let runs = |part: &str| only.is_empty() || only.split(',').any(|p| p.trim() == part);
+    let external: Option<SocketAddr> = std::env::var("BENCH_SERVER")
+        .ok()
+        .map(|a| a.parse().expect("BENCH_SERVER=ADDR"));
+
+    let spawn = (runs("spawn") && external.is_none()).then(spawn_to_first_login);
+    let server = (external.is_none()
+        && ["sessions", "append", "mime", "clients"]
+            .iter()
+            .any(|p| runs(p)))
+    .then(Server::start);
+    let addr = external.or(server.as_ref().map(|s| s.addr));
+    let sessions = addr
+        .filter(|_| runs("sessions"))
+        .map(|a| sequential_sessions(a, 200));
+    // The MIME commands read the messages that the APPEND part stored.
+    let append = addr
+        .filter(|_| runs("append") || runs("mime"))
+        .map(|a| pipelined_append(a, 2_000));
+    let mime = addr.filter(|_| runs("mime")).map(mime_commands);
+    let clients = addr
+        .filter(|_| runs("clients"))
+        .map(|a| concurrent_clients(a, 20, 50));
     drop(server);
-    let rss_2k = peak_rss_with(2_000);
-    let rss_20k = peak_rss_with(20_000);
+    let rss =
+        (runs("rss") && external.is_none()).then(|| (peak_rss_with(2_000), peak_rss_with(20_000)));
 
     println!("ephemail benchmark (loopback, release build)");
     println!("| measure | ephemail | target | go-imap memory server |");
     println!("| --- | --- | --- | --- |");
-    println!(
-        "| process spawn → first LOGIN OK (median of 20) | {:.1} ms | ≤ 3 ms | 6.8 ms |",
-        ms(spawn)
-    );
-    println!(
-        "| 200 sequential sessions (connect, LOGIN, SELECT, LOGOUT) | {:.3} s | ≤ 0.035 s | 0.07 s |",
-        sessions.as_secs_f64()
-    );
-    println!(
-        "| pipelined APPEND of 2,000 × ~4 KB | {:.0} messages/s | ≥ 70,000/s | 35,000/s |",
-        2_000.0 / append.as_secs_f64()
-    );
-    println!(
-        "| 20 clients × 50 × (SELECT, FETCH 1:10 FLAGS, NOOP) | {:.0} commands/s, p99 {:.2} ms | ≥ 50,000/s, p99 ≤ 4 ms | 24,200/s, p99 7.7 ms |",
-        rate,
-        ms(p99)
-    );
-    println!(
-        "| peak RSS with 2,000 / 20,000 messages | {:.1} MB / {:.1} MB | ≤ 12 MB / ≤ 110 MB | 21 MB / 153 MB |",
-        rss_2k as f64 / 1e6,
-        rss_20k as f64 / 1e6
-    );
-    println!();
-    println!("| over 2,000 messages of ~4 KB | first time | again | target | Dovecot / go-imap |");
-    println!("| --- | --- | --- | --- | --- |");
-    for (label, first, again, target, peers) in mime {
+    if let Some(spawn) = spawn {
         println!(
-            "| {label} | {:.1} ms | {:.1} ms | ≤ {target} ms | {peers} |",
-            ms(first),
-            ms(again)
+            "| process spawn → first LOGIN OK (median of 20) | {:.1} ms | ≤ 3 ms | 6.8 ms |",
+            ms(spawn)
         );
+    }
+    if let Some(sessions) = sessions {
+        println!(
+            "| 200 sequential sessions (connect, LOGIN, SELECT, LOGOUT) | {:.3} s | ≤ 0.035 s | 0.07 s |",
+            sessions.as_secs_f64()
+        );
+    }
+    if let Some(append) = append.filter(|_| runs("append")) {
+        println!(
+            "| pipelined APPEND of 2,000 × ~4 KB | {:.0} messages/s | ≥ 70,000/s | 35,000/s |",
+            2_000.0 / append.as_secs_f64()
+        );
+    }
+    if let Some((rate, p99)) = clients {
+        println!(
+            "| 20 clients × 50 × (SELECT, FETCH 1:10 FLAGS, NOOP) | {:.0} commands/s, p99 {:.2} ms | ≥ 50,000/s, p99 ≤ 4 ms | 24,200/s, p99 7.7 ms |",
+            rate,
+            ms(p99)
+        );
+    }
+    if let Some((rss_2k, rss_20k)) = rss {
+        println!(
+            "| peak RSS with 2,000 / 20,000 messages | {:.1} MB / {:.1} MB | ≤ 12 MB / ≤ 110 MB | 21 MB / 153 MB |",
+            rss_2k as f64 / 1e6,
+            rss_20k as f64 / 1e6
+        );
+    }
+    if let Some(mime) = mime {
+        println!();
+        println!(
+            "| over 2,000 messages of ~4 KB | first time | again | target | Dovecot / go-imap |"
+        );
+        println!("| --- | --- | --- | --- | --- |");
+        for (label, first, again, target, peers) in mime {
+            println!(
+                "| {label} | {:.1} ms | {:.1} ms | ≤ {target} ms | {peers} |",
+                ms(first),
+                ms(again)
+            );
+        }
     }
 }
 
@@ -224,7 +263,10 @@ impl Client {
 
     /// Sends `tag command` and reads up to the tagged response, which must be OK.
     fn command(&mut self, tag: &str, command: &str) {
-        write!(self.writer, "{tag} {command}\r\n").unwrap();
+        // One write per command, as real clients do: `write!` on the socket itself would
+        // send each piece of the format string as a TCP segment of its own.
+        let line = format!("{tag} {command}\r\n");
+        self.writer.write_all(line.as_bytes()).unwrap();
         self.read_tagged(tag);
     }
 
