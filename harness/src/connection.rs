@@ -161,81 +161,69 @@ async fn pump(
     ctx: &ConnectionContext,
 ) -> (Transport, Outcome) {
     let (mut reader, mut writer) = tokio::io::split(transport);
-    let mut unsent: Vec<u8> = Vec::new();
-    let mut written = 0usize;
-    let mut needs_flush = false;
-    let mut start_tls = false;
-    let mut closing = false;
+    let mut queue = OutputQueue::default();
     let mut input = Vec::with_capacity(READ_CHUNK);
     // Input handed to the server task and not yet executed. We read again only once it
     // has been, so the unsent-output bound below sees every response that input caused:
     // at most one read's worth of commands runs past the bound.
     let mut in_flight = false;
+    // Made once: a fresh `cancelled()` per loop turn would join and leave the token's
+    // waiter list every time.
+    let cancelled = ctx.cancel.cancelled();
+    tokio::pin!(cancelled);
 
     let outcome = loop {
-        if written == unsent.len() && !needs_flush {
-            unsent.clear();
-            written = 0;
-            if start_tls {
+        if queue.is_idle() {
+            queue.clear();
+            if queue.start_tls {
                 break Outcome::StartTls;
             }
-            if closing {
+            if queue.closing {
                 let _ = tokio::time::timeout(SHUTDOWN_GRACE, writer.shutdown()).await;
                 break Outcome::Finished;
             }
         }
-        let may_read =
-            !start_tls && !closing && !in_flight && unsent.len() - written <= MAX_UNSENT_OUTPUT;
+        let may_read = queue.accepts_more() && !in_flight && queue.unsent() <= MAX_UNSENT_OUTPUT;
         tokio::select! {
             biased;
-            () = ctx.cancel.cancelled() => {
+            () = &mut cancelled => {
                 // Shutting down: the server task sends this connection its `* BYE` and a
                 // Close; send that and what is already queued, then close cleanly (a TLS
                 // close_notify, then FIN), but never let a stuck client hold us up.
                 let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
                     loop {
                         match output.recv().await {
-                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
+                            Some(ConnOutput::Bytes(bytes)) => queue.push(bytes),
                             Some(ConnOutput::Close) | None => break,
                             Some(_) => {}
                         }
                     }
-                    writer.write_all(&unsent[written..]).await?;
+                    writer.write_all(queue.pending()).await?;
                     writer.shutdown().await
                 })
                 .await;
                 break Outcome::Finished;
             }
-            message = output.recv(), if !start_tls && !closing => match message {
-                Some(ConnOutput::Bytes(bytes)) => {
-                    if written == unsent.len() {
-                        // Nothing pending: take the buffer as it is (a FETCH of a whole
-                        // mailbox can be megabytes; no need to copy it again).
-                        unsent = bytes;
-                        written = 0;
-                    } else {
-                        if written > 0 && written >= unsent.len() / 2 {
-                            unsent.drain(..written);
-                            written = 0;
-                        }
-                        unsent.extend_from_slice(&bytes);
+            message = output.recv(), if queue.accepts_more() => {
+                let Some(message) = message else { break Outcome::Finished };
+                queue.take(message, &mut in_flight);
+                // Whatever else the server task sent in the same turn (typically the
+                // `Processed` after a response) is taken now, not one wake-up each. Not
+                // past a StartTls or Close: what follows those is for later.
+                while queue.accepts_more() {
+                    match output.try_recv() {
+                        Ok(message) => queue.take(message, &mut in_flight),
+                        Err(_) => break,
                     }
                 }
-                Some(ConnOutput::StartTls) => start_tls = true,
-                Some(ConnOutput::Close) => closing = true,
-                Some(ConnOutput::Processed) => in_flight = false,
-                Some(ConnOutput::Session(_)) => {}
-                None => break Outcome::Finished,
-            },
-            result = write_or_flush(&mut writer, &unsent[written..]),
-                if written < unsent.len() || needs_flush => match result {
-                Ok(Some(0)) | Err(_) => break Outcome::Finished,
-                Ok(Some(n)) => {
-                    written += n;
-                    needs_flush = true;
+            }
+            result = write_some(&mut writer, queue.pending()), if queue.has_work() => {
+                match result {
+                    Ok((0, _)) if !queue.pending().is_empty() => break Outcome::Finished,
+                    Ok((n, flushed)) => queue.wrote(n, flushed),
+                    Err(_) => break Outcome::Finished,
                 }
-                Ok(None) => needs_flush = false,
-            },
+            }
             result = reader.read_buf(&mut input), if may_read => match result {
                 Ok(0) | Err(_) => {
                     // The client is gone (or half-closed). Tell core; the server task
@@ -246,14 +234,14 @@ async fn pump(
                     // Keep writing what is queued until that Close arrives.
                     loop {
                         match output.recv().await {
-                            Some(ConnOutput::Bytes(bytes)) => unsent.extend_from_slice(&bytes),
+                            Some(ConnOutput::Bytes(bytes)) => queue.push(bytes),
                             Some(ConnOutput::Processed) => {}
                             _ => break,
                         }
                     }
                     let _ = tokio::time::timeout(
                         Duration::from_secs(1),
-                        writer.write_all(&unsent[written..]),
+                        writer.write_all(queue.pending()),
                     )
                     .await;
                     break Outcome::Finished;
@@ -274,17 +262,108 @@ async fn pump(
     (reader.unsplit(writer), outcome)
 }
 
-/// Writes some of `pending`, or flushes when nothing is pending: `Some(n)` bytes
-/// written, `None` flushed. Both are cancel-safe, so this may sit in a `select!`.
-async fn write_or_flush<W: AsyncWrite + Unpin>(
+/// Output for the client that is not yet written, and what is to happen after it.
+#[derive(Default)]
+struct OutputQueue {
+    unsent: Vec<u8>,
+    /// How much of `unsent` has been written.
+    written: usize,
+    /// Bytes were written since the last flush (a TLS stream may still hold them).
+    needs_flush: bool,
+    /// Upgrade to TLS once everything is written.
+    start_tls: bool,
+    /// Close once everything is written.
+    closing: bool,
+}
+
+impl OutputQueue {
+    /// Everything is written and flushed.
+    fn is_idle(&self) -> bool {
+        self.written == self.unsent.len() && !self.needs_flush
+    }
+
+    fn has_work(&self) -> bool {
+        !self.is_idle()
+    }
+
+    /// More output may be taken from the server task: not after a StartTls or Close.
+    fn accepts_more(&self) -> bool {
+        !self.start_tls && !self.closing
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.unsent[self.written..]
+    }
+
+    fn unsent(&self) -> usize {
+        self.unsent.len() - self.written
+    }
+
+    fn clear(&mut self) {
+        self.unsent.clear();
+        self.written = 0;
+    }
+
+    fn take(&mut self, message: ConnOutput, in_flight: &mut bool) {
+        match message {
+            ConnOutput::Bytes(bytes) => self.push(bytes),
+            ConnOutput::StartTls => self.start_tls = true,
+            ConnOutput::Close => self.closing = true,
+            ConnOutput::Processed => *in_flight = false,
+            ConnOutput::Session(_) => {}
+        }
+    }
+
+    fn push(&mut self, bytes: Vec<u8>) {
+        if self.written == self.unsent.len() {
+            // Nothing pending: take the buffer as it is (a FETCH of a whole mailbox can be
+            // megabytes; no need to copy it again).
+            self.unsent = bytes;
+            self.written = 0;
+        } else {
+            if self.written > 0 && self.written >= self.unsent.len() / 2 {
+                self.unsent.drain(..self.written);
+                self.written = 0;
+            }
+            self.unsent.extend_from_slice(&bytes);
+        }
+    }
+
+    fn wrote(&mut self, n: usize, flushed: bool) {
+        self.written += n;
+        self.needs_flush = !flushed;
+    }
+}
+
+/// Writes some of `pending` and, once all of it is written, flushes, all in one poll
+/// where the socket allows: `(bytes written, flushed)`. Cancel-safe, so it may sit in a
+/// `select!`: it completes as soon as any byte is written, so nothing written is lost.
+async fn write_some<W: AsyncWrite + Unpin>(
     writer: &mut W,
     pending: &[u8],
-) -> io::Result<Option<usize>> {
-    if pending.is_empty() {
-        writer.flush().await.map(|()| None)
-    } else {
-        writer.write(pending).await.map(Some)
-    }
+) -> io::Result<(usize, bool)> {
+    std::future::poll_fn(|cx| {
+        let n = if pending.is_empty() {
+            0
+        } else {
+            match Pin::new(&mut *writer).poll_write(cx, pending) {
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        };
+        if n < pending.len() {
+            return Poll::Ready(Ok((n, false)));
+        }
+        match Pin::new(&mut *writer).poll_flush(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok((n, true))),
+            // Report the bytes written; the flush is tried again on the next turn.
+            Poll::Ready(Err(_)) | Poll::Pending if n > 0 => Poll::Ready(Ok((n, false))),
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// A socket before or after its TLS upgrade.

@@ -10,7 +10,7 @@
 //! Drive order, as core asks: after every `handle_*`, drain `poll_output` until `None`,
 //! then re-arm the timer on `poll_timeout`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ephemail_core::{Event, Input, MailStore, Output, Server, SessionId, Timestamp};
@@ -84,7 +84,7 @@ pub(crate) async fn run(
     cancel: CancellationToken,
 ) {
     let mut driver = Driver {
-        connections: HashMap::new(),
+        connections: BTreeMap::new(),
         waiters: Vec::new(),
         events,
         store_touched: false,
@@ -92,10 +92,12 @@ pub(crate) async fn run(
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
     let mut armed: Option<Timestamp> = None;
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         tokio::select! {
             biased;
-            () = cancel.cancelled() => {
+            () = &mut cancelled => {
                 // Every client hears `* BYE` before its connection closes.
                 server.shutdown(now());
                 driver.drain(&mut server);
@@ -131,7 +133,8 @@ pub(crate) async fn run(
 }
 
 struct Driver {
-    connections: HashMap<SessionId, Connection>,
+    /// A B-tree, not a hash map: no hashing per output routed, and few connections.
+    connections: BTreeMap<SessionId, Connection>,
     waiters: Vec<Waiter>,
     events: broadcast::Sender<Event>,
     /// Whether the store may have changed since the waiters were last checked.

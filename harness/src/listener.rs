@@ -18,9 +18,11 @@ pub(crate) async fn accept_loop(
     ctx: Arc<ConnectionContext>,
     tracker: TaskTracker,
 ) {
+    let cancelled = ctx.cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let accepted = tokio::select! {
-            () = ctx.cancel.cancelled() => break,
+            () = &mut cancelled => break,
             accepted = listener.accept() => accepted,
         };
         match accepted {
