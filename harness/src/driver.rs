@@ -14,11 +14,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ephemail_core::{Event, Input, MailStore, Output, Server, SessionId, Timestamp};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Span;
 
 use crate::clock::now;
+use crate::test_server::EventChannel;
 
 /// How many requests may wait for the server task before senders block.
 pub(crate) const REQUEST_QUEUE: usize = 1024;
@@ -80,7 +81,7 @@ struct Waiter {
 pub(crate) async fn run(
     mut server: Server,
     mut requests: mpsc::Receiver<Request>,
-    events: broadcast::Sender<Event>,
+    events: EventChannel,
     cancel: CancellationToken,
 ) {
     let mut driver = Driver {
@@ -136,7 +137,8 @@ struct Driver {
     /// A B-tree, not a hash map: no hashing per output routed, and few connections.
     connections: BTreeMap<SessionId, Connection>,
     waiters: Vec<Waiter>,
-    events: broadcast::Sender<Event>,
+    /// Unset until the first subscriber; until then events end here.
+    events: EventChannel,
     /// Whether the store may have changed since the waiters were last checked.
     store_touched: bool,
 }
@@ -248,8 +250,8 @@ impl Driver {
             Event::MailboxChanged { .. } => self.store_touched = true,
             _ => {}
         }
-        if self.events.receiver_count() > 0 {
-            let _ = self.events.send(event);
+        if let Some(events) = self.events.get().filter(|e| e.receiver_count() > 0) {
+            let _ = events.send(event);
         }
     }
 

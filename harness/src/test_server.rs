@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ephemail_core::fixtures::{FixtureSet, LoadOptions};
@@ -26,9 +26,13 @@ use crate::tls::{CertificateSource, TlsIdentity};
 use crate::{listener, Addresses};
 
 /// How many core events the event stream keeps for a slow reader before it skips.
-/// Each slot is written when the channel is made, so this costs memory and start-up time
-/// whether or not anyone listens (16,384 slots were 2 MB and 1 ms).
+/// Each slot is written when the channel is made (16,384 slots were 2 MB and 1 ms; these
+/// 1,024 are about 140 KB), so the channel is made on the first [`TestServer::events`]
+/// call, never in a server that nobody subscribes to, such as `ephemail serve`.
 const EVENT_BUFFER: usize = 1024;
+
+/// The event channel, made on first use; shared by the [`TestServer`] and the driver.
+pub(crate) type EventChannel = Arc<OnceLock<broadcast::Sender<Event>>>;
 
 type Seed = Box<dyn FnOnce(&mut MailStore) -> Result<(), SeedError> + Send>;
 
@@ -303,7 +307,7 @@ impl Prepared {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         let (requests, request_rx) = mpsc::channel(REQUEST_QUEUE);
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let events = EventChannel::default();
         let ctx = Arc::new(ConnectionContext {
             requests: requests.clone(),
             acceptor: Some(TlsAcceptor::from(self.tls.server_config())),
@@ -376,7 +380,7 @@ pub struct TestServer {
     addresses: Addresses,
     tls: TlsIdentity,
     handle: ServerHandle,
-    events: broadcast::Sender<Event>,
+    events: EventChannel,
     cancel: CancellationToken,
     tracker: TaskTracker,
 }
@@ -521,7 +525,10 @@ impl TestServer {
     /// changes, closed sessions) from now on.
     pub fn events(&self) -> Events {
         Events {
-            receiver: self.events.subscribe(),
+            receiver: self
+                .events
+                .get_or_init(|| broadcast::channel(EVENT_BUFFER).0)
+                .subscribe(),
             missed: 0,
         }
     }
