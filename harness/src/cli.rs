@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use ephemail_core::Config;
 use serde::Serialize;
 
 use crate::{Addresses, TestServer, TestServerBuilder};
@@ -175,7 +176,11 @@ pub struct ReadyUser {
 /// Runs `ephemail serve` until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let demo = args.users.is_empty() && args.fixtures.is_empty() && !args.no_demo;
+    // Here command events feed only the wire log (nobody can subscribe to the event
+    // stream): without it they would cost a string per command for nothing.
+    let wire_log = tracing::enabled!(target: "ephemail::driver", tracing::Level::DEBUG);
     let mut builder: TestServerBuilder = TestServer::builder()
+        .config(Config::default().with_command_events(wire_log))
         .login_requires_tls(args.login_requires_tls)
         .tls_names(args.tls_names.clone());
     builder = match args.imap.0 {
