@@ -308,14 +308,15 @@ fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 fn print_banner(addresses: &Addresses, users: &[(String, String)], ca_file: &Path) {
     let show = |addr: Option<SocketAddr>| addr.map_or("off".to_owned(), |a| a.to_string());
     let users: Vec<String> = users.iter().map(|(n, p)| format!("{n}:{p}")).collect();
-    println!(
+    // Formatted first and written at once: `println!` writes each line on its own.
+    let banner = format!(
         "ephemail {} — in-memory IMAP server; all mail is lost on exit\n  \
          IMAP  (plain, STARTTLS): {}\n  \
          IMAPS (implicit TLS):    {}\n  \
          admin HTTP API:          {}\n  \
          users: {}\n  \
          CA certificate (trust it in clients): {}\n\
-         Press Ctrl-C to stop.",
+         Press Ctrl-C to stop.\n",
         env!("CARGO_PKG_VERSION"),
         show(addresses.imap),
         show(addresses.imaps),
@@ -325,6 +326,7 @@ fn print_banner(addresses: &Addresses, users: &[(String, String)], ca_file: &Pat
         users.join(" "),
         ca_file.display(),
     );
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
 }
 
 async fn wait_for_signal() -> &'static str {
