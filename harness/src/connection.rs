@@ -247,10 +247,17 @@ async fn pump(
                     break Outcome::Finished;
                 }
                 Ok(_) => {
-                    // An exact-size copy: the 16 KiB read buffer stays with us, and a
-                    // command of a few bytes does not pin 16 KiB until it is executed.
-                    let bytes = input.clone();
-                    input.clear();
+                    // A mostly full buffer (bulk input such as an APPEND literal) is
+                    // handed over as it is, and a fresh one takes its place; a short
+                    // read is copied to its exact size, so a command of a few bytes does
+                    // not pin 16 KiB until it is executed.
+                    let bytes = if input.len() >= READ_CHUNK / 2 {
+                        std::mem::replace(&mut input, Vec::with_capacity(READ_CHUNK))
+                    } else {
+                        let bytes = input.clone();
+                        input.clear();
+                        bytes
+                    };
                     if ctx.requests.send(Request::Received { session, bytes }).await.is_err() {
                         break Outcome::Finished;
                     }
