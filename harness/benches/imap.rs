@@ -13,6 +13,8 @@
 //!
 //! `BENCH_ONLY` picks parts, `BENCH_SERVER` drives a server started by hand (under strace
 //! or perf, say), `BENCH_SERVER_ARGS` adds flags to the spawned one; see `main`.
+//! `icount.sh` beside this file counts the server's instructions for one part with
+//! callgrind, a figure that stays put on a busy machine where the times here do not.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
