@@ -16,7 +16,7 @@
 //! STARTTLS: core emits `StartTls` after the tagged OK of the command; we stop reading,
 //! write everything queued before it in plain text, then hand the socket to rustls.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::driver::{ConnOutput, Request};
+use crate::outbox::{Outbox, SLICES_PER_WRITE};
 
 /// Unsent output above which we stop reading from the client.
 pub const MAX_UNSENT_OUTPUT: usize = 1024 * 1024;
@@ -174,7 +175,6 @@ async fn pump(
 
     let outcome = loop {
         if queue.is_idle() {
-            queue.clear();
             if queue.start_tls {
                 break Outcome::StartTls;
             }
@@ -193,12 +193,12 @@ async fn pump(
                 let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
                     loop {
                         match output.recv().await {
-                            Some(ConnOutput::Bytes(bytes)) => queue.push(bytes),
+                            Some(ConnOutput::Bytes(bytes)) => queue.outbox.push(bytes),
                             Some(ConnOutput::Close) | None => break,
                             Some(_) => {}
                         }
                     }
-                    writer.write_all(queue.pending()).await?;
+                    queue.outbox.write_all(&mut writer).await?;
                     writer.shutdown().await
                 })
                 .await;
@@ -217,9 +217,9 @@ async fn pump(
                     }
                 }
             }
-            result = write_some(&mut writer, queue.pending()), if queue.has_work() => {
+            result = write_some(&mut writer, &queue.outbox), if queue.has_work() => {
                 match result {
-                    Ok((0, _)) if !queue.pending().is_empty() => break Outcome::Finished,
+                    Ok((0, _)) if !queue.outbox.is_empty() => break Outcome::Finished,
                     Ok((n, flushed)) => queue.wrote(n, flushed),
                     Err(_) => break Outcome::Finished,
                 }
@@ -234,14 +234,14 @@ async fn pump(
                     // Keep writing what is queued until that Close arrives.
                     loop {
                         match output.recv().await {
-                            Some(ConnOutput::Bytes(bytes)) => queue.push(bytes),
+                            Some(ConnOutput::Bytes(bytes)) => queue.outbox.push(bytes),
                             Some(ConnOutput::Processed) => {}
                             _ => break,
                         }
                     }
                     let _ = tokio::time::timeout(
                         Duration::from_secs(1),
-                        writer.write_all(queue.pending()),
+                        queue.outbox.write_all(&mut writer),
                     )
                     .await;
                     break Outcome::Finished;
@@ -272,9 +272,7 @@ async fn pump(
 /// Output for the client that is not yet written, and what is to happen after it.
 #[derive(Default)]
 struct OutputQueue {
-    unsent: Vec<u8>,
-    /// How much of `unsent` has been written.
-    written: usize,
+    outbox: Outbox,
     /// Bytes were written since the last flush (a TLS stream may still hold them).
     needs_flush: bool,
     /// Upgrade to TLS once everything is written.
@@ -286,7 +284,7 @@ struct OutputQueue {
 impl OutputQueue {
     /// Everything is written and flushed.
     fn is_idle(&self) -> bool {
-        self.written == self.unsent.len() && !self.needs_flush
+        self.outbox.is_empty() && !self.needs_flush
     }
 
     fn has_work(&self) -> bool {
@@ -298,22 +296,13 @@ impl OutputQueue {
         !self.start_tls && !self.closing
     }
 
-    fn pending(&self) -> &[u8] {
-        &self.unsent[self.written..]
-    }
-
     fn unsent(&self) -> usize {
-        self.unsent.len() - self.written
-    }
-
-    fn clear(&mut self) {
-        self.unsent.clear();
-        self.written = 0;
+        self.outbox.len()
     }
 
     fn take(&mut self, message: ConnOutput, in_flight: &mut bool) {
         match message {
-            ConnOutput::Bytes(bytes) => self.push(bytes),
+            ConnOutput::Bytes(bytes) => self.outbox.push(bytes),
             ConnOutput::StartTls => self.start_tls = true,
             ConnOutput::Close => self.closing = true,
             ConnOutput::Processed => *in_flight = false,
@@ -321,45 +310,35 @@ impl OutputQueue {
         }
     }
 
-    fn push(&mut self, bytes: Vec<u8>) {
-        if self.written == self.unsent.len() {
-            // Nothing pending: take the buffer as it is (a FETCH of a whole mailbox can be
-            // megabytes; no need to copy it again).
-            self.unsent = bytes;
-            self.written = 0;
-        } else {
-            if self.written > 0 && self.written >= self.unsent.len() / 2 {
-                self.unsent.drain(..self.written);
-                self.written = 0;
-            }
-            self.unsent.extend_from_slice(&bytes);
-        }
-    }
-
     fn wrote(&mut self, n: usize, flushed: bool) {
-        self.written += n;
+        self.outbox.advance(n);
         self.needs_flush = !flushed;
     }
 }
 
-/// Writes some of `pending` and, once all of it is written, flushes, all in one poll
-/// where the socket allows: `(bytes written, flushed)`. Cancel-safe, so it may sit in a
-/// `select!`: it completes as soon as any byte is written, so nothing written is lost.
+/// Writes some of `outbox` (one vectored write) and, once all of it is written,
+/// flushes, all in one poll where the socket allows: `(bytes written, flushed)`.
+/// Cancel-safe, so it may sit in a `select!`: it completes as soon as any byte is
+/// written, so nothing written is lost.
 async fn write_some<W: AsyncWrite + Unpin>(
     writer: &mut W,
-    pending: &[u8],
+    outbox: &Outbox,
 ) -> io::Result<(usize, bool)> {
+    let mut slices = [IoSlice::new(&[]); SLICES_PER_WRITE];
+    let count = outbox.slices(&mut slices);
+    let slices = &slices[..count];
+    let pending = outbox.len();
     std::future::poll_fn(|cx| {
-        let n = if pending.is_empty() {
+        let n = if pending == 0 {
             0
         } else {
-            match Pin::new(&mut *writer).poll_write(cx, pending) {
+            match Pin::new(&mut *writer).poll_write_vectored(cx, slices) {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                 Poll::Pending => return Poll::Pending,
             }
         };
-        if n < pending.len() {
+        if n < pending {
             return Poll::Ready(Ok((n, false)));
         }
         match Pin::new(&mut *writer).poll_flush(cx) {
@@ -401,6 +380,24 @@ impl AsyncWrite for Transport {
         match self.get_mut() {
             Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Transport::Plain(s) => s.is_write_vectored(),
+            Transport::Tls(s) => s.is_write_vectored(),
         }
     }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ephemail_core::{Event, Input, MailStore, Output, Server, SessionId, Timestamp};
+use ephemail_core::{Event, Input, MailStore, Output, ResponseBytes, Server, SessionId, Timestamp};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Span;
@@ -57,7 +57,7 @@ pub(crate) enum ConnOutput {
     /// The connection's session id; always the first message.
     Session(SessionId),
     /// Bytes to write.
-    Bytes(Vec<u8>),
+    Bytes(ResponseBytes),
     /// Start TLS once everything before this has been written.
     StartTls,
     /// Close once everything before this has been written.
@@ -207,11 +207,11 @@ impl Driver {
         while let Some(output) = server.poll_output() {
             match output {
                 Output::Transmit { session, bytes } => {
-                    let bytes = bytes.into_vec();
                     if let Some(conn) = self.connections.get(&session) {
                         if tracing::enabled!(tracing::Level::DEBUG) {
+                            let text = bytes.clone().into_vec();
                             conn.span.in_scope(|| {
-                                tracing::debug!("S: {}", ephemail_core::wire::escape(&bytes))
+                                tracing::debug!("S: {}", ephemail_core::wire::escape(&text))
                             });
                         }
                         let _ = conn.output.send(ConnOutput::Bytes(bytes));

@@ -36,6 +36,7 @@ mod driver;
 mod error;
 pub mod fixtures;
 mod listener;
+mod outbox;
 mod test_server;
 pub mod tls;
 

@@ -394,3 +394,81 @@ async fn events_as_a_stream() {
     let event = tokio::time::timeout(LIMIT, logins.next()).await.unwrap();
     assert!(matches!(event, Some(Event::LoggedIn { user, .. }) if user == "alice"));
 }
+
+/// Reads one FETCH response per message, each `* n FETCH (BODY[] {len}\r\n…)`, and
+/// returns the literals.
+async fn read_bodies<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
+    count: usize,
+) -> Vec<Vec<u8>> {
+    let mut bodies = Vec::new();
+    for n in 1..=count {
+        let mut line = String::new();
+        tokio::time::timeout(LIMIT, reader.read_line(&mut line))
+            .await
+            .expect("response in time")
+            .unwrap();
+        let prefix = format!("* {n} FETCH (BODY[] {{");
+        assert!(line.starts_with(&prefix), "{line}");
+        let len: usize = line[prefix.len()..line.len() - 3].parse().unwrap();
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).await.unwrap();
+        let mut close = String::new();
+        reader.read_line(&mut close).await.unwrap();
+        assert_eq!(close, ")\r\n");
+        bodies.push(body);
+    }
+    bodies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetching_a_whole_mailbox_returns_every_stored_byte_over_tcp_and_tls() {
+    let server = TestServer::builder()
+        .user("alice", "pw")
+        .start()
+        .await
+        .unwrap();
+    // Sizes around and far above what core shares instead of copying, so responses mix
+    // copied text and shared message slices.
+    let messages: Vec<Vec<u8>> = (0..120)
+        .map(|i| {
+            let line = format!("line {i} of a message body that is long enough\r\n");
+            format!("Subject: m{i}\r\n\r\n{}", line.repeat(i * i % 700)).into_bytes()
+        })
+        .collect();
+    for message in &messages {
+        server
+            .deliver("alice", "INBOX", message.clone())
+            .await
+            .unwrap();
+    }
+    let command = b"s EXAMINE INBOX\r\nf FETCH 1:* BODY.PEEK[]\r\n";
+
+    let mut plain = logged_in(&server).await;
+    plain.get_mut().write_all(command).await.unwrap();
+    read_until_tagged(&mut plain, "s").await;
+    assert_eq!(read_bodies(&mut plain, messages.len()).await, messages);
+    assert_eq!(
+        read_until_tagged(&mut plain, "f").await,
+        "f OK FETCH completed\r\n"
+    );
+
+    let tcp = TcpStream::connect(server.imaps_addr()).await.unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let tls = server.tls_connector().connect(name, tcp).await.unwrap();
+    let mut tls = BufReader::new(tls);
+    let mut greeting = String::new();
+    tls.read_line(&mut greeting).await.unwrap();
+    tls.get_mut()
+        .write_all(b"l LOGIN alice pw\r\n")
+        .await
+        .unwrap();
+    read_until_tagged(&mut tls, "l").await;
+    tls.get_mut().write_all(command).await.unwrap();
+    read_until_tagged(&mut tls, "s").await;
+    assert_eq!(read_bodies(&mut tls, messages.len()).await, messages);
+    assert_eq!(
+        read_until_tagged(&mut tls, "f").await,
+        "f OK FETCH completed\r\n"
+    );
+}
