@@ -166,7 +166,9 @@ impl Server {
     pub fn handle_input(&mut self, now: Timestamp, input: Input<'_>) {
         match input {
             Input::Received { session, bytes } => {
-                let Some(mut state) = self.sessions.remove(&session) else {
+                // Borrowed in place, beside the store: a session is never moved out of
+                // the map and back for a command.
+                let Some(state) = self.sessions.get_mut(&session) else {
                     return;
                 };
                 let mut ctx =
@@ -183,8 +185,8 @@ impl Server {
                 } = ctx;
                 let out = ResponseBytes::new(out, splices);
                 self.emit_session_output(session, out, start_tls, close, events);
-                if !close {
-                    self.sessions.insert(session, state);
+                if close {
+                    self.sessions.remove(&session);
                 }
                 self.fan_out(now, Some(session), changes);
             }
@@ -369,7 +371,7 @@ impl Server {
             if Some(id) == origin {
                 continue;
             }
-            let Some(mut session) = self.sessions.remove(&id) else {
+            let Some(session) = self.sessions.get_mut(&id) else {
                 continue;
             };
             let mut ctx =
@@ -382,8 +384,8 @@ impl Server {
             );
             drop(ctx);
             self.emit_session_output(id, out, false, close, Vec::new());
-            if !close {
-                self.sessions.insert(id, session);
+            if close {
+                self.sessions.remove(&id);
             }
         }
     }
