@@ -491,13 +491,13 @@ impl MailStore {
         if from == "INBOX" {
             return self.rename_inbox(user, from_id, &to);
         }
-        let mut moved: Vec<(String, MailboxId)> = account
+        // In name order: the map iterates sorted.
+        let moved: Vec<(String, MailboxId)> = account
             .mailboxes
             .iter()
             .filter(|(n, _)| **n == from || name::is_descendant(n, &from))
             .map(|(n, id)| (n.clone(), *id))
             .collect();
-        moved.sort();
         // Create missing superiors of the target first.
         let missing: Vec<String> = name::ancestors(&to)
             .filter(|a| !account.mailboxes.contains_key(*a))
@@ -717,13 +717,14 @@ impl MailStore {
             .mailboxes
             .get(&from)
             .ok_or_else(|| StoreError::NoSuchMailbox(from.to_string()))?;
-        let mut picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = uids
+        let mut uids = uids.to_vec();
+        uids.sort_unstable();
+        uids.dedup();
+        let picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = uids
             .iter()
             .filter_map(|u| source.message(*u))
             .map(|m| (m.uid, m.body.clone(), m.flags.clone(), m.internal_date))
             .collect();
-        picked.sort_by_key(|p| p.0);
-        picked.dedup_by_key(|p| p.0);
         let destination = self
             .mailboxes
             .get_mut(&to)
