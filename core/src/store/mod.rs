@@ -10,7 +10,7 @@ mod message;
 pub mod mutf7;
 pub mod name;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub use flags::{Flags, Keyword, SystemFlag};
 pub use mailbox::{FlagOperation, Mailbox, MailboxId, SpecialUse};
@@ -158,7 +158,9 @@ pub struct User {
     /// Canonical name → mailbox. A `BTreeMap` so that LIST comes out in a stable order
     /// and a subtree is a contiguous range.
     mailboxes: BTreeMap<String, MailboxId>,
-    subscriptions: BTreeSet<String>,
+    /// Canonical subscribed names, sorted and unique (a sorted `Vec` is all this needs,
+    /// and spares the wasm module a `BTreeSet<String>`).
+    subscriptions: Vec<String>,
 }
 
 impl User {
@@ -184,7 +186,7 @@ impl User {
 
     /// Whether `name` is subscribed.
     pub fn is_subscribed(&self, name: &str) -> bool {
-        self.subscriptions.contains(&name::canonical(name))
+        self.subscription(&name::canonical(name)).is_ok()
     }
 
     /// Whether any mailbox lies below `name`.
@@ -194,6 +196,27 @@ impl User {
             .range(prefix.clone()..)
             .next()
             .is_some_and(|(n, _)| n.starts_with(&prefix))
+    }
+
+    /// Where the canonical `name` is (`Ok`) or would go (`Err`) in `subscriptions`.
+    fn subscription(&self, name: &str) -> Result<usize, usize> {
+        self.subscriptions
+            .binary_search_by(|s| s.as_str().cmp(name))
+    }
+
+    fn subscribe(&mut self, name: String) {
+        if let Err(at) = self.subscription(&name) {
+            self.subscriptions.insert(at, name);
+        }
+    }
+
+    /// Whether `name` was subscribed.
+    fn unsubscribe(&mut self, name: &str) -> bool {
+        let found = self.subscription(name);
+        if let Ok(at) = found {
+            self.subscriptions.remove(at);
+        }
+        found.is_ok()
     }
 }
 
@@ -255,7 +278,7 @@ impl MailStore {
                 name: name.to_owned(),
                 password: password.to_owned(),
                 mailboxes: BTreeMap::new(),
-                subscriptions: BTreeSet::new(),
+                subscriptions: Vec::new(),
             },
         );
         self.create_mailbox(name, "INBOX")?;
@@ -531,10 +554,8 @@ impl MailStore {
                 .cloned()
                 .collect();
             for old in subscriptions_moved {
-                account.subscriptions.remove(&old);
-                account
-                    .subscriptions
-                    .insert(format!("{to}{}", &old[from.len()..]));
+                account.unsubscribe(&old);
+                account.subscribe(format!("{to}{}", &old[from.len()..]));
             }
         }
         self.prune_placeholders(user, &from);
@@ -570,7 +591,7 @@ impl MailStore {
     /// Subscribes `user` to `name` (which need not exist, RFC 9051 §6.3.7).
     pub fn subscribe(&mut self, user: &str, name: &str) -> Result<(), StoreError> {
         let name = name::canonical(name);
-        self.user_mut(user)?.subscriptions.insert(name);
+        self.user_mut(user)?.subscribe(name);
         Ok(())
     }
 
@@ -579,7 +600,7 @@ impl MailStore {
     pub fn unsubscribe(&mut self, user: &str, name: &str) -> Result<(), StoreError> {
         let name = name::canonical(name);
         let account = self.user_mut(user)?;
-        if !account.subscriptions.remove(&name) && !account.mailboxes.contains_key(&name) {
+        if !account.unsubscribe(&name) && !account.mailboxes.contains_key(&name) {
             return Err(StoreError::NoSuchMailbox(name));
         }
         Ok(())
