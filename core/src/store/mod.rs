@@ -224,10 +224,48 @@ impl User {
 #[derive(Debug, Clone)]
 pub struct MailStore {
     users: BTreeMap<String, User>,
-    mailboxes: BTreeMap<MailboxId, Mailbox>,
+    mailboxes: Mailboxes,
     next_mailbox_id: u64,
     uid_validity_base: u32,
     uid_validity_counter: u32,
+}
+
+/// Every user's mailboxes, sorted by id: the part of the `BTreeMap<MailboxId, Mailbox>`
+/// API the store uses, over a `Vec`. Ids only grow, so a new mailbox goes at the end and
+/// the rest are binary searches; a BTreeMap instantiation cost the wasm module more.
+#[derive(Debug, Clone, Default)]
+struct Mailboxes(Vec<Mailbox>);
+
+impl Mailboxes {
+    fn position(&self, id: MailboxId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, |m| m.id)
+    }
+
+    fn get(&self, id: &MailboxId) -> Option<&Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(&self.0[at])
+    }
+
+    fn get_mut(&mut self, id: &MailboxId) -> Option<&mut Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(&mut self.0[at])
+    }
+
+    fn insert(&mut self, mailbox: Mailbox) {
+        match self.position(mailbox.id) {
+            Ok(at) => self.0[at] = mailbox,
+            Err(at) => self.0.insert(at, mailbox),
+        }
+    }
+
+    fn remove(&mut self, id: &MailboxId) -> Option<Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(self.0.remove(at))
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 impl Default for MailStore {
@@ -248,7 +286,7 @@ impl MailStore {
     pub fn with_uid_validity_base(base: u32) -> Self {
         MailStore {
             users: BTreeMap::new(),
-            mailboxes: BTreeMap::new(),
+            mailboxes: Mailboxes::default(),
             next_mailbox_id: 1,
             uid_validity_base: base.max(1),
             uid_validity_counter: 0,
@@ -370,7 +408,7 @@ impl MailStore {
         self.next_mailbox_id += 1;
         let uid_validity = self.new_uid_validity();
         self.mailboxes
-            .insert(id, Mailbox::new(id, name.clone(), uid_validity));
+            .insert(Mailbox::new(id, name.clone(), uid_validity));
         if let Some(u) = self.users.get_mut(user) {
             u.mailboxes.insert(name, id);
         }
