@@ -155,9 +155,9 @@ pub struct Copied {
 pub struct User {
     name: String,
     password: String,
-    /// Canonical name → mailbox. A `BTreeMap` so that LIST comes out in a stable order
+    /// Canonical name → mailbox, sorted by name so that LIST comes out in a stable order
     /// and a subtree is a contiguous range.
-    mailboxes: BTreeMap<String, MailboxId>,
+    mailboxes: MailboxNames,
     /// Canonical subscribed names, sorted and unique (a sorted `Vec` is all this needs,
     /// and spares the wasm module a `BTreeSet<String>`).
     subscriptions: Vec<String>,
@@ -193,7 +193,7 @@ impl User {
     pub fn has_children(&self, name: &str) -> bool {
         let prefix = format!("{name}{}", name::DELIMITER);
         self.mailboxes
-            .range(prefix.clone()..)
+            .range_from(&prefix)
             .next()
             .is_some_and(|(n, _)| n.starts_with(&prefix))
     }
@@ -217,6 +217,53 @@ impl User {
             self.subscriptions.remove(at);
         }
         found.is_ok()
+    }
+}
+
+/// A user's mailbox names and ids, sorted by name: the part of the
+/// `BTreeMap<String, MailboxId>` API the store uses, over a `Vec` (a user has tens of
+/// mailboxes, and a BTreeMap instantiation cost the wasm module about 10 KB).
+#[derive(Debug, Clone, Default)]
+struct MailboxNames(Vec<(String, MailboxId)>);
+
+impl MailboxNames {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    fn get(&self, name: &str) -> Option<&MailboxId> {
+        let at = self.position(name).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    fn insert(&mut self, name: String, id: MailboxId) {
+        match self.position(&name) {
+            Ok(at) => self.0[at].1 = id,
+            Err(at) => self.0.insert(at, (name, id)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<MailboxId> {
+        let at = self.position(name).ok()?;
+        Some(self.0.remove(at).1)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &MailboxId)> {
+        self.0.iter().map(|(name, id)| (name, id))
+    }
+
+    /// The entries from `name` on (`BTreeMap::range(name..)`).
+    fn range_from(&self, name: &str) -> impl Iterator<Item = (&String, &MailboxId)> {
+        let start = self.position(name).unwrap_or_else(|at| at);
+        self.0[start..].iter().map(|(name, id)| (name, id))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &MailboxId> {
+        self.0.iter().map(|(_, id)| id)
     }
 }
 
@@ -315,7 +362,7 @@ impl MailStore {
             User {
                 name: name.to_owned(),
                 password: password.to_owned(),
-                mailboxes: BTreeMap::new(),
+                mailboxes: MailboxNames::default(),
                 subscriptions: Vec::new(),
             },
         );
@@ -437,7 +484,7 @@ impl MailStore {
             return Err(StoreError::MailboxExists(name));
         }
         let missing: Vec<String> = name::ancestors(&name)
-            .filter(|a| !account.mailboxes.contains_key(*a))
+            .filter(|a| !account.mailboxes.contains_key(a))
             .map(str::to_owned)
             .collect();
         for ancestor in missing {
@@ -561,7 +608,7 @@ impl MailStore {
             .collect();
         // Create missing superiors of the target first.
         let missing: Vec<String> = name::ancestors(&to)
-            .filter(|a| !account.mailboxes.contains_key(*a))
+            .filter(|a| !account.mailboxes.contains_key(a))
             .map(str::to_owned)
             .collect();
         for ancestor in missing {
