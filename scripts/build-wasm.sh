@@ -5,9 +5,10 @@
 #
 # Installs what is missing (the wasm32 rust target, wasm-bindgen-cli at the crate's
 # pinned version, npm's binaryen for wasm-opt), builds ephemail-wasm with the size
-# profile, runs wasm-bindgen --target web and wasm-opt -Oz, copies wasm/web/*, prints the
-# module's size raw and gzipped, and fails if the module imports anything from `env`
-# (which would mean something in the graph expects a C runtime or a clock).
+# profile, runs wasm-bindgen --target web and wasm-opt -Oz (with the passes below),
+# copies wasm/web/*, prints the module's size raw and gzipped, and fails if the module
+# imports anything from `env` (which would mean something in the graph expects a C runtime
+# or a clock).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -50,7 +51,11 @@ raw="$target_dir/wasm32-unknown-unknown/wasm-release/ephemail_wasm.wasm"
 pkg="$target_dir/wasm-pkg"
 rm -rf "$pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$pkg" "$raw"
-"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --merge-similar-functions before -Oz merges the many near-identical generic instances
+# before inlining hides them (about 4 KB); --converge repeats -Oz until it stops
+# shrinking; the producers and target-features sections are metadata no browser reads.
+"$wasm_opt" --merge-similar-functions -Oz --converge --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals "$pkg/ephemail_wasm_bg.wasm" -o "$pkg/ephemail_wasm_bg.wasm"
 
 # The module must be self-contained: only wasm-bindgen's own imports, nothing from `env`.
