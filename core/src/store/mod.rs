@@ -10,8 +10,6 @@ mod message;
 pub mod mutf7;
 pub mod name;
 
-use std::collections::BTreeMap;
-
 pub use flags::{Flags, Keyword, SystemFlag};
 pub use mailbox::{FlagOperation, Mailbox, MailboxId, SpecialUse};
 pub use message::{Message, MessageBody, Uid};
@@ -270,11 +268,56 @@ impl MailboxNames {
 /// All users, mailboxes and messages.
 #[derive(Debug, Clone)]
 pub struct MailStore {
-    users: BTreeMap<String, User>,
+    users: Users,
     mailboxes: Mailboxes,
     next_mailbox_id: u64,
     uid_validity_base: u32,
     uid_validity_counter: u32,
+}
+
+/// The users, sorted by name: the part of the `BTreeMap<String, User>` API the store
+/// uses, over a `Vec` (a BTreeMap instantiation costs the wasm module more).
+#[derive(Debug, Clone, Default)]
+struct Users(Vec<User>);
+
+impl Users {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|u| u.name.as_str().cmp(name))
+    }
+
+    fn get(&self, name: &str) -> Option<&User> {
+        let at = self.position(name).ok()?;
+        Some(&self.0[at])
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut User> {
+        let at = self.position(name).ok()?;
+        Some(&mut self.0[at])
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    fn insert(&mut self, user: User) {
+        match self.position(&user.name) {
+            Ok(at) => self.0[at] = user,
+            Err(at) => self.0.insert(at, user),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<User> {
+        let at = self.position(name).ok()?;
+        Some(self.0.remove(at))
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, User> {
+        self.0.iter()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 /// Every user's mailboxes, sorted by id: the part of the `BTreeMap<MailboxId, Mailbox>`
@@ -332,7 +375,7 @@ impl MailStore {
     /// still simulate a server whose UIDVALIDITY changed.
     pub fn with_uid_validity_base(base: u32) -> Self {
         MailStore {
-            users: BTreeMap::new(),
+            users: Users::default(),
             mailboxes: Mailboxes::default(),
             next_mailbox_id: 1,
             uid_validity_base: base.max(1),
@@ -357,15 +400,12 @@ impl MailStore {
         if self.users.contains_key(name) {
             return Err(StoreError::UserExists(name.to_owned()));
         }
-        self.users.insert(
-            name.to_owned(),
-            User {
-                name: name.to_owned(),
-                password: password.to_owned(),
-                mailboxes: MailboxNames::default(),
-                subscriptions: Vec::new(),
-            },
-        );
+        self.users.insert(User {
+            name: name.to_owned(),
+            password: password.to_owned(),
+            mailboxes: MailboxNames::default(),
+            subscriptions: Vec::new(),
+        });
         self.create_mailbox(name, "INBOX")?;
         self.subscribe(name, "INBOX")?;
         for (folder, special_use) in folders {
