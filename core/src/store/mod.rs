@@ -814,16 +814,12 @@ impl MailStore {
             None => (0..mailbox.messages.len())
                 .filter(|&i| deleted(&mailbox.messages[i]))
                 .collect(),
-            Some(uids) => {
-                let mut positions: Vec<usize> = uids
-                    .iter()
-                    .filter_map(|u| mailbox.position(*u))
-                    .filter(|&i| deleted(&mailbox.messages[i]))
-                    .collect();
-                positions.sort_unstable();
-                positions.dedup();
-                positions
-            }
+            // Ascending UIDs give ascending positions.
+            Some(uids) => sorted_unique(uids)
+                .into_iter()
+                .filter_map(|u| mailbox.position(u))
+                .filter(|&i| deleted(&mailbox.messages[i]))
+                .collect(),
         };
         let removed = mailbox.remove(&positions);
         Ok((!removed.is_empty()).then_some(Change::Expunged {
@@ -842,9 +838,10 @@ impl MailStore {
             .mailboxes
             .get_mut(&id)
             .ok_or_else(|| StoreError::NoSuchMailbox(id.to_string()))?;
-        let mut positions: Vec<usize> = uids.iter().filter_map(|u| mailbox.position(*u)).collect();
-        positions.sort_unstable();
-        positions.dedup();
+        let positions: Vec<usize> = sorted_unique(uids)
+            .into_iter()
+            .filter_map(|u| mailbox.position(u))
+            .collect();
         let removed = mailbox.remove(&positions);
         Ok((!removed.is_empty()).then_some(Change::Expunged {
             mailbox: id,
@@ -863,12 +860,9 @@ impl MailStore {
             .mailboxes
             .get(&from)
             .ok_or_else(|| StoreError::NoSuchMailbox(from.to_string()))?;
-        let mut uids = uids.to_vec();
-        uids.sort_unstable();
-        uids.dedup();
-        let picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = uids
-            .iter()
-            .filter_map(|u| source.message(*u))
+        let picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = sorted_unique(uids)
+            .into_iter()
+            .filter_map(|u| source.message(u))
             .map(|m| (m.uid, m.body.clone(), m.flags.clone(), m.internal_date))
             .collect();
         let destination = self
@@ -909,6 +903,14 @@ impl MailStore {
         self.users.clear();
         self.mailboxes.clear();
     }
+}
+
+/// `uids` ascending and without duplicates: the one sort the store needs.
+fn sorted_unique(uids: &[Uid]) -> Vec<Uid> {
+    let mut uids = uids.to_vec();
+    uids.sort_unstable();
+    uids.dedup();
+    uids
 }
 
 #[cfg(test)]
