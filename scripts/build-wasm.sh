@@ -43,8 +43,16 @@ if [ ! -x "$wasm_opt" ] || ! "$wasm_opt" --version | grep -q "version $binaryen_
     npm install --prefix "$tools" --no-save --no-audit --no-fund "binaryen@$binaryen_version" >/dev/null
 fi
 
+# Panic locations embed source paths. Without the registry's absolute prefix they are
+# shorter (about 1.5 KB of the module) and the module does not carry this machine's paths.
+remap=""
+for src in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$src" ] && remap="$remap --remap-path-prefix=$src="
+done
+
 # Only this package: the workspace as a whole does not build for wasm32 (ring).
-cargo build -p ephemail-wasm --profile wasm-release --target wasm32-unknown-unknown \
+RUSTFLAGS="${RUSTFLAGS:-}$remap" \
+    cargo build -p ephemail-wasm --profile wasm-release --target wasm32-unknown-unknown \
     --target-dir "$target_dir"
 raw="$target_dir/wasm32-unknown-unknown/wasm-release/ephemail_wasm.wasm"
 
