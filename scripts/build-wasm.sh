@@ -60,9 +60,12 @@ pkg="$target_dir/wasm-pkg"
 rm -rf "$pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$pkg" "$raw"
 # --merge-similar-functions before -Oz merges the many near-identical generic instances
-# before inlining hides them (about 4 KB); --converge repeats -Oz until it stops
-# shrinking; the producers and target-features sections are metadata no browser reads.
-"$wasm_opt" --merge-similar-functions -Oz --converge --strip-producers --strip-target-features \
+# before inlining hides them (about 4 KB); --flatten --rereloop rebuilds the control flow
+# before -Oz (about 4 KB less raw, 1 KB more gzipped: raw size is the tighter target);
+# --converge repeats -Oz until it stops shrinking; the producers and target-features
+# sections are metadata no browser reads.
+"$wasm_opt" --merge-similar-functions --flatten --rereloop -Oz --converge \
+    --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals "$pkg/ephemail_wasm_bg.wasm" -o "$pkg/ephemail_wasm_bg.wasm"
 
