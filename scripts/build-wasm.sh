@@ -91,7 +91,7 @@ size=$(wc -c <"$module")
 gzipped=$(gzip -9 -c "$module" | wc -c)
 kib() { awk -v n="$1" 'BEGIN { printf "%.1f KiB", n / 1024 }'; }
 echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($(kib "$size")), gzipped: $gzipped bytes ($(kib "$gzipped"))"
-echo "build-wasm: targets are <= 500 KB and <= 200 KB gzipped"
+echo "build-wasm: targets are <= 500 KiB and <= 200 KiB gzipped"
 if [ "$size" -gt 512000 ] || [ "$gzipped" -gt 204800 ]; then
     echo "build-wasm: WARNING: over the size target" >&2
 fi
