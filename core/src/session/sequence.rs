@@ -7,6 +7,7 @@
 
 use imap_codec::imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
+use crate::session::sort::sort_indices;
 use crate::store::Uid;
 
 /// Positions (0-based indices into `view`) selected by `set`, ascending and unique.
@@ -63,13 +64,19 @@ pub(crate) fn resolve(set: &SequenceSet, uid: bool, view: &[Uid]) -> Result<Vec<
             ranges.push((lo as usize - 1, hi as usize));
         }
     }
-    // A mask over the view rather than sorting and merging the ranges: as fast for the
-    // usual `1:*`, and it spares the module a sort instantiation.
-    let mut selected = vec![false; view.len()];
-    for (start, end) in ranges {
-        selected[start..end].fill(true);
+    // The ranges in order, through the index sort SORT and THREAD use: sorting the pairs
+    // themselves would add another sort instantiation to the wasm module.
+    let mut order: Vec<usize> = (0..ranges.len()).collect();
+    sort_indices(&mut order, &|a, b| ranges[a].cmp(&ranges[b]));
+    let mut positions = Vec::new();
+    let mut next = 0;
+    for (start, end) in order.into_iter().map(|i| ranges[i]) {
+        for i in start.max(next)..end {
+            positions.push(i);
+        }
+        next = next.max(end);
     }
-    Ok((0..view.len()).filter(|&i| selected[i]).collect())
+    Ok(positions)
 }
 
 /// Whether a UID set (with `*` as `largest`) names `uid`, without a view: for UIDs that

@@ -5,9 +5,9 @@
 //! messages are sorted according to the order in which they appear in the mailbox"), so
 //! the sort must be stable and start from sequence order; REVERSE flips only its own key.
 //!
-//! SORT and THREAD order message indices through [`sort_indices`], one instantiation of
-//! the slice sort for all of them: each `sort_by` closure would otherwise compile to its
-//! own copy of the sort, about 3.5 KB each in the wasm module.
+//! SORT and THREAD (and sequence-set resolution) order indices through [`sort_indices`],
+//! one instantiation of the slice sort for all of them: each `sort_by` closure would
+//! otherwise compile to its own copy of the sort, about 3.5 KB each in the wasm module.
 
 use std::cmp::Ordering;
 
@@ -119,8 +119,8 @@ impl Session {
     }
 }
 
-/// Sorts indices (into a slice of [`KeyedMessage`]s or THREAD's nodes) by `compare`,
-/// stably, as `sort_by` would.
+/// Sorts indices (into a slice of [`KeyedMessage`]s, THREAD's nodes or sequence ranges)
+/// by `compare`, stably, as `sort_by` would.
 pub(crate) fn sort_indices(indices: &mut [usize], compare: &dyn Fn(usize, usize) -> Ordering) {
     indices.sort_by(|&a, &b| compare(a, b));
 }
