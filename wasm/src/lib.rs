@@ -17,15 +17,16 @@
 //!   page explains what a real client would do at that moment instead.
 //!
 //! [`Demo::store_json`] is the page's live view of the store, built from the store's public
-//! API on each call.
+//! API on each call. The JSON is written by the few helpers at the bottom of this file
+//! rather than by serde_json: the page only ever parses it, and serde_json's `Value` tree
+//! and serializer made up about a twentieth of the module.
 
 #![forbid(unsafe_code)]
 
 use ephemail_core::{
     Change, Config, Event, Flags, Input, MailStore, Message, MessageBody, Output, Server,
-    SessionId, Timestamp,
+    SessionId, Timestamp, Uid,
 };
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// One IMAP server living inside the page, seeded with the demo mailboxes.
@@ -114,44 +115,44 @@ impl Demo {
     /// "mailbox", "uids"}]}`
     pub fn store_json(&self) -> String {
         let store = self.server.store();
-        let users: Vec<Value> = store
-            .users()
-            .map(|user| {
-                let mailboxes: Vec<Value> = store
-                    .mailboxes(user.name())
-                    .map(|mailbox| {
-                        let messages: Vec<Value> =
-                            mailbox.messages().iter().map(message_json).collect();
-                        json!({
-                            "id": mailbox.id().get(),
-                            "name": mailbox.name(),
-                            "specialUse": mailbox.special_use().map(|u| u.as_str()),
-                            "noselect": mailbox.is_noselect(),
-                            "subscribed": user.is_subscribed(mailbox.name()),
-                            "uidValidity": mailbox.uid_validity(),
-                            "uidNext": mailbox.uid_next(),
-                            "highestModseq": mailbox.highest_modseq(),
-                            "messages": messages,
-                        })
-                    })
-                    .collect();
-                json!({ "name": user.name(), "mailboxes": mailboxes })
-            })
-            .collect();
-        let sessions: Vec<Value> = self
-            .server
-            .sessions()
-            .map(|id| {
-                let view = self.server.session_view(id);
-                json!({
-                    "id": id.get(),
-                    "user": self.server.session_user(id),
-                    "mailbox": view.map(|(mailbox, _)| mailbox.get()),
-                    "uids": view.map(|(_, uids)| uids.iter().map(|u| u.get()).collect::<Vec<_>>()),
-                })
-            })
-            .collect();
-        json!({ "users": users, "sessions": sessions }).to_string()
+        let users = store.users().map(|user| {
+            let mailboxes = store.mailboxes(user.name()).map(|mailbox| {
+                object(&[
+                    ("id", mailbox.id().get().to_string()),
+                    ("name", string(mailbox.name())),
+                    (
+                        "specialUse",
+                        optional(mailbox.special_use().map(|u| u.as_str())),
+                    ),
+                    ("noselect", mailbox.is_noselect().to_string()),
+                    ("subscribed", user.is_subscribed(mailbox.name()).to_string()),
+                    ("uidValidity", mailbox.uid_validity().to_string()),
+                    ("uidNext", mailbox.uid_next().to_string()),
+                    ("highestModseq", mailbox.highest_modseq().to_string()),
+                    (
+                        "messages",
+                        array(mailbox.messages().iter().map(message_json)),
+                    ),
+                ])
+            });
+            object(&[
+                ("name", string(user.name())),
+                ("mailboxes", array(mailboxes)),
+            ])
+        });
+        let sessions = self.server.sessions().map(|id| {
+            let view = self.server.session_view(id);
+            object(&[
+                ("id", id.get().to_string()),
+                ("user", optional(self.server.session_user(id))),
+                (
+                    "mailbox",
+                    view.map_or_else(null, |(mailbox, _)| mailbox.get().to_string()),
+                ),
+                ("uids", view.map_or_else(null, |(_, uids)| uid_array(uids))),
+            ])
+        });
+        object(&[("users", array(users)), ("sessions", array(sessions))])
     }
 }
 
@@ -233,22 +234,22 @@ fn session_number(id: SessionId) -> u32 {
     u32::try_from(id.get()).unwrap_or(u32::MAX)
 }
 
-fn message_json(message: &Message) -> Value {
-    let flags: Vec<&str> = message
+fn message_json(message: &Message) -> String {
+    let flags = message
         .flags()
         .system_flags()
         .map(|flag| flag.as_str())
         .chain(message.flags().keywords().iter().map(|k| k.as_str()))
-        .collect();
+        .map(string);
     let (subject, from) = subject_and_from(message.body());
-    json!({
-        "uid": message.uid().get(),
-        "flags": flags,
-        "from": from,
-        "subject": subject,
-        "size": message.size(),
-        "modseq": message.modseq(),
-    })
+    object(&[
+        ("uid", message.uid().get().to_string()),
+        ("flags", array(flags)),
+        ("from", optional(from.as_deref())),
+        ("subject", optional(subject.as_deref())),
+        ("size", message.size().to_string()),
+        ("modseq", message.modseq().to_string()),
+    ])
 }
 
 /// The decoded Subject and From fields of a message, for the list view.
@@ -257,49 +258,95 @@ fn subject_and_from(body: &MessageBody) -> (Option<String>, Option<String>) {
 }
 
 fn event_json(event: &Event) -> String {
-    let value = match event {
-        Event::MailboxChanged { user, change } => {
-            json!({ "type": "MailboxChanged", "user": user, "change": change_json(change) })
+    let session = |id: &SessionId| ("session", id.get().to_string());
+    match event {
+        Event::MailboxChanged { user, change } => object(&[
+            ("type", string("MailboxChanged")),
+            ("user", string(user)),
+            ("change", change_json(change)),
+        ]),
+        Event::LoggedIn { session: id, user } => object(&[
+            ("type", string("LoggedIn")),
+            session(id),
+            ("user", string(user)),
+        ]),
+        Event::CommandReceived { session: id, line } => object(&[
+            ("type", string("CommandReceived")),
+            session(id),
+            ("line", string(line)),
+        ]),
+        Event::SessionClosed { session: id } => {
+            object(&[("type", string("SessionClosed")), session(id)])
         }
-        Event::LoggedIn { session, user } => {
-            json!({ "type": "LoggedIn", "session": session.get(), "user": user })
-        }
-        Event::CommandReceived { session, line } => {
-            json!({ "type": "CommandReceived", "session": session.get(), "line": line })
-        }
-        Event::SessionClosed { session } => {
-            json!({ "type": "SessionClosed", "session": session.get() })
-        }
-        _ => json!({ "type": "Other" }),
-    };
-    value.to_string()
+        _ => object(&[("type", string("Other"))]),
+    }
 }
 
-fn change_json(change: &Change) -> Value {
-    let uids = |uids: &[ephemail_core::Uid]| uids.iter().map(|u| u.get()).collect::<Vec<_>>();
-    match change {
-        Change::Appended { mailbox, uids: u } => {
-            json!({ "kind": "Appended", "mailbox": mailbox.get(), "uids": uids(u) })
+fn change_json(change: &Change) -> String {
+    let mailbox = ("mailbox", change.mailbox().get().to_string());
+    let (kind, rest) = match change {
+        Change::Appended { uids, .. } => ("Appended", vec![("uids", uid_array(uids))]),
+        Change::FlagsChanged { uids, .. } => ("FlagsChanged", vec![("uids", uid_array(uids))]),
+        Change::Expunged { uids, .. } => ("Expunged", vec![("uids", uid_array(uids))]),
+        Change::MailboxCreated { name, .. } => ("MailboxCreated", vec![("name", string(name))]),
+        Change::MailboxDeleted { name, .. } => ("MailboxDeleted", vec![("name", string(name))]),
+        Change::MailboxRenamed { from, to, .. } => (
+            "MailboxRenamed",
+            vec![("from", string(from)), ("to", string(to))],
+        ),
+        _ => ("Other", Vec::new()),
+    };
+    let mut fields = vec![("kind", string(kind)), mailbox];
+    fields.extend(rest);
+    object(&fields)
+}
+
+// ----- JSON -----
+//
+// Each helper returns finished JSON text; `object` and `array` take their members already
+// written. Strings are escaped as RFC 8259 §7 requires, and as serde_json does: `"`, `\`
+// and the control characters, nothing else.
+
+fn object(fields: &[(&str, String)]) -> String {
+    let members: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{}:{value}", string(name)))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+fn array(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(","))
+}
+
+fn uid_array(uids: &[Uid]) -> String {
+    array(uids.iter().map(|uid| uid.get().to_string()))
+}
+
+fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
         }
-        Change::FlagsChanged { mailbox, uids: u } => {
-            json!({ "kind": "FlagsChanged", "mailbox": mailbox.get(), "uids": uids(u) })
-        }
-        Change::Expunged { mailbox, uids: u } => {
-            json!({ "kind": "Expunged", "mailbox": mailbox.get(), "uids": uids(u) })
-        }
-        Change::MailboxCreated { mailbox, name, .. } => {
-            json!({ "kind": "MailboxCreated", "mailbox": mailbox.get(), "name": name })
-        }
-        Change::MailboxDeleted { mailbox, name, .. } => {
-            json!({ "kind": "MailboxDeleted", "mailbox": mailbox.get(), "name": name })
-        }
-        Change::MailboxRenamed {
-            mailbox, from, to, ..
-        } => {
-            json!({ "kind": "MailboxRenamed", "mailbox": mailbox.get(), "from": from, "to": to })
-        }
-        _ => json!({ "kind": "Other", "mailbox": change.mailbox().get() }),
     }
+    out.push('"');
+    out
+}
+
+fn optional(text: Option<&str>) -> String {
+    text.map_or_else(null, string)
+}
+
+fn null() -> String {
+    "null".to_owned()
 }
 
 // ----- demo data -----
@@ -437,6 +484,8 @@ fn report_with_attachment() -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
     const NOW: f64 = 1_796_000_000_000.0;
@@ -568,6 +617,20 @@ mod tests {
         );
         assert_eq!(subject_and_from(&body(b"no colon at all")), (None, None));
         assert_eq!(subject_and_from(&body(b"")), (None, None));
+    }
+
+    #[test]
+    fn json_strings_survive_a_json_parser() {
+        let tricky = "quote \" backslash \\ tab \t nl \n cr \r nul \u{0} bell \u{7} é ✔ \u{7f}";
+        let parsed: Value = serde_json::from_str(&string(tricky)).unwrap();
+        assert_eq!(parsed, tricky);
+        let text = object(&[
+            ("a", array([string("x"), null()].into_iter())),
+            ("b", optional(None)),
+            ("c", object(&[])),
+        ]);
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, json!({ "a": ["x", null], "b": null, "c": {} }));
     }
 
     #[test]

@@ -7,8 +7,6 @@
 //! with `CHILDINFO` extended data (RFC 5258 §3.5); LIST-STATUS sends STATUS only for
 //! mailboxes that can be selected, and RFC 5819 §2 says it must come after the LIST line.
 
-use std::collections::BTreeMap;
-
 use crate::config::Feature;
 use crate::session::extparse::ListExtended;
 use crate::session::{Session, SessionContext, Tagged};
@@ -65,19 +63,19 @@ impl Session {
         if list.select_subscribed {
             candidates.extend(account.subscriptions());
         }
-        let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+        let mut entries: Vec<(String, Entry)> = Vec::new(); // sorted by name
         for candidate in &candidates {
             if !selected(candidate) {
                 continue;
             }
             if matches(candidate) {
-                let entry = entries.entry((*candidate).to_owned()).or_default();
+                let entry = entry(&mut entries, candidate);
                 entry.subscribed = account.is_subscribed(candidate);
             } else if list.recursive_match {
                 // A matching ancestor is listed on the descendant's behalf.
                 for ancestor in name::ancestors(candidate) {
                     if matches(ancestor) && !selected(ancestor) {
-                        let entry = entries.entry(ancestor.to_owned()).or_default();
+                        let entry = entry(&mut entries, ancestor);
                         entry.child_info = true;
                         entry.subscribed = account.is_subscribed(ancestor);
                     }
@@ -136,4 +134,18 @@ impl Session {
         }
         Tagged::ok("LIST completed")
     }
+}
+
+/// The entry for `name` in `entries`, added in sorted place if new: what
+/// `BTreeMap::entry(..).or_default()` does, without a BTreeMap instantiation for one
+/// command's short list.
+fn entry<'a>(entries: &'a mut Vec<(String, Entry)>, name: &str) -> &'a mut Entry {
+    let at = match entries.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+        Ok(at) => at,
+        Err(at) => {
+            entries.insert(at, (name.to_owned(), Entry::default()));
+            at
+        }
+    };
+    &mut entries[at].1
 }

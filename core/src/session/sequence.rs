@@ -7,6 +7,7 @@
 
 use imap_codec::imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
+use crate::session::sort::sort_indices;
 use crate::store::Uid;
 
 /// Positions (0-based indices into `view`) selected by `set`, ascending and unique.
@@ -63,10 +64,13 @@ pub(crate) fn resolve(set: &SequenceSet, uid: bool, view: &[Uid]) -> Result<Vec<
             ranges.push((lo as usize - 1, hi as usize));
         }
     }
-    ranges.sort_unstable();
+    // The ranges in order, through the index sort SORT and THREAD use: sorting the pairs
+    // themselves would add another sort instantiation to the wasm module.
+    let mut order: Vec<usize> = (0..ranges.len()).collect();
+    sort_indices(&mut order, &|a, b| ranges[a].cmp(&ranges[b]));
     let mut positions = Vec::new();
     let mut next = 0;
-    for (start, end) in ranges {
+    for (start, end) in order.into_iter().map(|i| ranges[i]) {
         for i in start.max(next)..end {
             positions.push(i);
         }

@@ -4,6 +4,10 @@
 //! "If two or more messages exactly match according to the sorting criteria, these
 //! messages are sorted according to the order in which they appear in the mailbox"), so
 //! the sort must be stable and start from sequence order; REVERSE flips only its own key.
+//!
+//! SORT and THREAD (and sequence-set resolution) order indices through [`sort_indices`],
+//! one instantiation of the slice sort for all of them: each `sort_by` closure would
+//! otherwise compile to its own copy of the sort, about 3.5 KB each in the wasm module.
 
 use std::cmp::Ordering;
 
@@ -71,11 +75,13 @@ impl Session {
         search: &[SearchKey<'_>],
         uid: bool,
     ) -> Option<Tagged> {
-        let mut rows = match self.keyed_matches(ctx, charset, search, uid) {
+        let rows = match self.keyed_matches(ctx, charset, search, uid) {
             Ok(rows) => rows,
             Err(reply) => return reply,
         };
-        rows.sort_by(|a, b| {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        sort_indices(&mut order, &|a, b| {
+            let (a, b) = (&rows[a], &rows[b]);
             for criterion in criteria {
                 let order = match criterion.key {
                     SortKey::Arrival => a.arrival.cmp(&b.arrival),
@@ -100,9 +106,9 @@ impl Session {
             a.position.cmp(&b.position)
         });
         let mut line = String::from("SORT");
-        for row in &rows {
+        for i in order {
             line.push(' ');
-            line.push_str(&row.number.to_string());
+            line.push_str(&rows[i].number.to_string());
         }
         ctx.untagged(&line);
         Tagged::ok(if uid {
@@ -111,4 +117,10 @@ impl Session {
             "SORT completed"
         })
     }
+}
+
+/// Sorts indices (into a slice of [`KeyedMessage`]s, THREAD's nodes or sequence ranges)
+/// by `compare`, stably, as `sort_by` would.
+pub(crate) fn sort_indices(indices: &mut [usize], compare: &dyn Fn(usize, usize) -> Ordering) {
+    indices.sort_by(|&a, &b| compare(a, b));
 }

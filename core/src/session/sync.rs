@@ -10,8 +10,6 @@
 //! Detecting changes costs O(log n) per command: new messages are those above the view's
 //! last UID, and expunges exist exactly when the view and store disagree in count.
 
-use std::collections::BTreeSet;
-
 use crate::session::{untagged, untagged_fmt, Session, SessionContext, State};
 use crate::store::{Change, Mailbox, MailboxId, Uid};
 use crate::wire;
@@ -24,9 +22,9 @@ pub(crate) struct Selection {
     /// UIDs in sequence-number order (ascending UIDs).
     uids: Vec<Uid>,
     /// Messages that are `\Recent` for this session (IMAP4rev1 only).
-    pub recent: BTreeSet<Uid>,
+    pub recent: UidSet,
     /// Messages whose flags another session changed, not yet reported.
-    pending_flags: BTreeSet<Uid>,
+    pending_flags: UidSet,
     /// Another session deleted the mailbox.
     deleted: bool,
     /// The result saved by `SEARCH RETURN (SAVE)` (RFC 5182), as UIDs so that EXPUNGE
@@ -42,8 +40,8 @@ impl Selection {
             mailbox: mailbox.id(),
             read_only,
             uids: mailbox.messages().iter().map(|m| m.uid()).collect(),
-            recent: recent.into_iter().collect(),
-            pending_flags: BTreeSet::new(),
+            recent: UidSet::from(recent),
+            pending_flags: UidSet::default(),
             deleted: false,
             saved_search: Vec::new(),
             vanished: false,
@@ -75,26 +73,66 @@ impl Selection {
     }
 
     pub(crate) fn is_recent(&self, uid: Uid) -> bool {
-        self.recent.contains(&uid)
+        self.recent.contains(uid)
     }
 
     /// Removes messages from the view after the session reported their EXPUNGE.
     pub(crate) fn forget(&mut self, uids: &[Uid]) {
         self.uids.retain(|u| uids.binary_search(u).is_err());
-        for uid in uids {
-            self.recent.remove(uid);
-            self.pending_flags.remove(uid);
-        }
+        self.recent.remove_all(uids);
+        self.pending_flags.remove_all(uids);
     }
 
     pub(crate) fn note(&mut self, change: &Change, own: bool) {
         match change {
             Change::FlagsChanged { uids, .. } if !own => {
-                self.pending_flags.extend(uids.iter().copied());
+                self.pending_flags.insert_all(uids);
             }
             Change::MailboxDeleted { .. } if !own => self.deleted = true,
             _ => {}
         }
+    }
+}
+
+/// A set of UIDs kept as a sorted vector, with just what [`Selection`] needs. It stands in
+/// for a `BTreeSet<Uid>`, whose instantiation (with the sort its `collect` uses) cost the
+/// wasm module about 10 KB.
+#[derive(Debug, Default)]
+pub(crate) struct UidSet(Vec<Uid>);
+
+impl UidSet {
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, uid: Uid) -> bool {
+        self.0.binary_search(&uid).is_ok()
+    }
+
+    /// Adds `uids` (in any order; usually ascending, which only appends).
+    fn insert_all(&mut self, uids: &[Uid]) {
+        for &uid in uids {
+            if let Err(at) = self.0.binary_search(&uid) {
+                self.0.insert(at, uid);
+            }
+        }
+    }
+
+    /// Removes `uids`, which must be ascending.
+    fn remove_all(&mut self, uids: &[Uid]) {
+        self.0.retain(|u| uids.binary_search(u).is_err());
+    }
+}
+
+impl From<Vec<Uid>> for UidSet {
+    fn from(uids: Vec<Uid>) -> Self {
+        let mut set = UidSet::default();
+        set.insert_all(&uids);
+        set
     }
 }
 
@@ -172,7 +210,7 @@ impl Session {
             if !rev2 {
                 if !selection.read_only {
                     let claimed = ctx.store.claim_recent(selection.mailbox);
-                    selection.recent.extend(claimed);
+                    selection.recent.insert_all(&claimed);
                 }
                 untagged_fmt!(&mut ctx.out, "{} RECENT", selection.recent.len());
             }
@@ -182,7 +220,7 @@ impl Session {
                 return;
             };
             let pending = std::mem::take(&mut selection.pending_flags);
-            for uid in pending {
+            for uid in pending.0 {
                 let (Some(msn), Some(message)) = (selection.msn(uid), mailbox.message(uid)) else {
                     continue;
                 };

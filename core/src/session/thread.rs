@@ -13,7 +13,7 @@ use imap_codec::imap_types::core::Charset;
 use imap_codec::imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_codec::imap_types::search::SearchKey;
 
-use crate::session::sort::KeyedMessage;
+use crate::session::sort::{sort_indices, KeyedMessage};
 use crate::session::{Session, SessionContext, Tagged};
 
 /// The sent date THREAD sorts by (the INTERNALDATE when the Date: field is unusable).
@@ -65,7 +65,7 @@ impl Session {
 /// under the earliest; threads sort by their first message's date.
 fn by_subject(rows: &[KeyedMessage]) -> String {
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|&a, &b| {
+    sort_indices(&mut order, &|a, b| {
         rows[a]
             .keys
             .subject
@@ -92,7 +92,9 @@ fn by_subject(rows: &[KeyedMessage]) -> String {
         roots.push(root);
         start = end;
     }
-    roots.sort_by(|&a, &b| date(&rows[a]).cmp(&date(&rows[b])).then(a.cmp(&b)));
+    sort_indices(&mut roots, &|a, b| {
+        date(&rows[a]).cmp(&date(&rows[b])).then(a.cmp(&b))
+    });
     render_all(&nodes, rows, &roots)
 }
 
@@ -274,7 +276,9 @@ fn sort_by_date(nodes: &mut Vec<Node>, rows: &[KeyedMessage], ids: Vec<usize>) -
         nodes[id].children = sort_by_date(nodes, rows, children);
     }
     let mut ids = ids;
-    ids.sort_by_key(|&id| date_of(nodes, rows, id));
+    sort_indices(&mut ids, &|a, b| {
+        date_of(nodes, rows, a).cmp(&date_of(nodes, rows, b))
+    });
     ids
 }
 

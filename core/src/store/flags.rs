@@ -186,10 +186,17 @@ impl Flags {
         }
     }
 
-    fn set_keywords(&mut self, mut keywords: Vec<Keyword>) {
-        keywords.sort();
-        keywords.dedup();
-        self.keywords = keywords.into_boxed_slice();
+    /// Stores `keywords` sorted, keeping the first spelling of names that differ only in
+    /// case (as a stable sort and `dedup` would). Inserting in place keeps a second sort
+    /// instantiation out of the wasm module; keyword lists are short.
+    fn set_keywords(&mut self, keywords: Vec<Keyword>) {
+        let mut sorted: Vec<Keyword> = Vec::with_capacity(keywords.len());
+        for keyword in keywords {
+            if let Err(at) = sorted.binary_search(&keyword) {
+                sorted.insert(at, keyword);
+            }
+        }
+        self.keywords = sorted.into_boxed_slice();
     }
 
     /// Parses flag names as written on the wire or in fixtures (`\Seen`, `$Junk`, …).
@@ -274,5 +281,12 @@ mod tests {
         let mut a = Flags::parse(["x", "\\Draft"]).unwrap();
         a.add_all(&Flags::parse(["X", "y", "\\Flagged"]).unwrap());
         assert_eq!(format!("{a:?}"), "[\\Flagged, \\Draft, x, y]");
+    }
+
+    #[test]
+    fn keywords_sort_case_insensitively_and_keep_the_first_spelling() {
+        let flags = Flags::parse(["Work", "b", "WORK", "A", "work", "$x"]).unwrap();
+        let names: Vec<&str> = flags.keywords().iter().map(Keyword::as_str).collect();
+        assert_eq!(names, ["$x", "A", "b", "Work"]);
     }
 }

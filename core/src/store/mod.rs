@@ -10,8 +10,6 @@ mod message;
 pub mod mutf7;
 pub mod name;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 pub use flags::{Flags, Keyword, SystemFlag};
 pub use mailbox::{FlagOperation, Mailbox, MailboxId, SpecialUse};
 pub use message::{Message, MessageBody, Uid};
@@ -155,10 +153,12 @@ pub struct Copied {
 pub struct User {
     name: String,
     password: String,
-    /// Canonical name → mailbox. A `BTreeMap` so that LIST comes out in a stable order
+    /// Canonical name → mailbox, sorted by name so that LIST comes out in a stable order
     /// and a subtree is a contiguous range.
-    mailboxes: BTreeMap<String, MailboxId>,
-    subscriptions: BTreeSet<String>,
+    mailboxes: MailboxNames,
+    /// Canonical subscribed names, sorted and unique (a sorted `Vec` is all this needs,
+    /// and spares the wasm module a `BTreeSet<String>`).
+    subscriptions: Vec<String>,
 }
 
 impl User {
@@ -184,27 +184,178 @@ impl User {
 
     /// Whether `name` is subscribed.
     pub fn is_subscribed(&self, name: &str) -> bool {
-        self.subscriptions.contains(&name::canonical(name))
+        self.subscription(&name::canonical(name)).is_ok()
     }
 
     /// Whether any mailbox lies below `name`.
     pub fn has_children(&self, name: &str) -> bool {
         let prefix = format!("{name}{}", name::DELIMITER);
         self.mailboxes
-            .range(prefix.clone()..)
+            .range_from(&prefix)
             .next()
             .is_some_and(|(n, _)| n.starts_with(&prefix))
+    }
+
+    /// Where the canonical `name` is (`Ok`) or would go (`Err`) in `subscriptions`.
+    fn subscription(&self, name: &str) -> Result<usize, usize> {
+        self.subscriptions
+            .binary_search_by(|s| s.as_str().cmp(name))
+    }
+
+    fn subscribe(&mut self, name: String) {
+        if let Err(at) = self.subscription(&name) {
+            self.subscriptions.insert(at, name);
+        }
+    }
+
+    /// Whether `name` was subscribed.
+    fn unsubscribe(&mut self, name: &str) -> bool {
+        let found = self.subscription(name);
+        if let Ok(at) = found {
+            self.subscriptions.remove(at);
+        }
+        found.is_ok()
+    }
+}
+
+/// A user's mailbox names and ids, sorted by name: the part of the
+/// `BTreeMap<String, MailboxId>` API the store uses, over a `Vec` (a user has tens of
+/// mailboxes, and a BTreeMap instantiation cost the wasm module about 10 KB).
+#[derive(Debug, Clone, Default)]
+struct MailboxNames(Vec<(String, MailboxId)>);
+
+impl MailboxNames {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    fn get(&self, name: &str) -> Option<&MailboxId> {
+        let at = self.position(name).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    fn insert(&mut self, name: String, id: MailboxId) {
+        match self.position(&name) {
+            Ok(at) => self.0[at].1 = id,
+            Err(at) => self.0.insert(at, (name, id)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<MailboxId> {
+        let at = self.position(name).ok()?;
+        Some(self.0.remove(at).1)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &MailboxId)> {
+        self.0.iter().map(|(name, id)| (name, id))
+    }
+
+    /// The entries from `name` on (`BTreeMap::range(name..)`).
+    fn range_from(&self, name: &str) -> impl Iterator<Item = (&String, &MailboxId)> {
+        let start = self.position(name).unwrap_or_else(|at| at);
+        self.0[start..].iter().map(|(name, id)| (name, id))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &MailboxId> {
+        self.0.iter().map(|(_, id)| id)
     }
 }
 
 /// All users, mailboxes and messages.
 #[derive(Debug, Clone)]
 pub struct MailStore {
-    users: BTreeMap<String, User>,
-    mailboxes: BTreeMap<MailboxId, Mailbox>,
+    users: Users,
+    mailboxes: Mailboxes,
     next_mailbox_id: u64,
     uid_validity_base: u32,
     uid_validity_counter: u32,
+}
+
+/// The users, sorted by name: the part of the `BTreeMap<String, User>` API the store
+/// uses, over a `Vec` (a BTreeMap instantiation costs the wasm module more).
+#[derive(Debug, Clone, Default)]
+struct Users(Vec<User>);
+
+impl Users {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|u| u.name.as_str().cmp(name))
+    }
+
+    fn get(&self, name: &str) -> Option<&User> {
+        let at = self.position(name).ok()?;
+        Some(&self.0[at])
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut User> {
+        let at = self.position(name).ok()?;
+        Some(&mut self.0[at])
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    fn insert(&mut self, user: User) {
+        match self.position(&user.name) {
+            Ok(at) => self.0[at] = user,
+            Err(at) => self.0.insert(at, user),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<User> {
+        let at = self.position(name).ok()?;
+        Some(self.0.remove(at))
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, User> {
+        self.0.iter()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Every user's mailboxes, sorted by id: the part of the `BTreeMap<MailboxId, Mailbox>`
+/// API the store uses, over a `Vec`. Ids only grow, so a new mailbox goes at the end and
+/// the rest are binary searches; a BTreeMap instantiation cost the wasm module more.
+#[derive(Debug, Clone, Default)]
+struct Mailboxes(Vec<Mailbox>);
+
+impl Mailboxes {
+    fn position(&self, id: MailboxId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, |m| m.id)
+    }
+
+    fn get(&self, id: &MailboxId) -> Option<&Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(&self.0[at])
+    }
+
+    fn get_mut(&mut self, id: &MailboxId) -> Option<&mut Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(&mut self.0[at])
+    }
+
+    fn insert(&mut self, mailbox: Mailbox) {
+        match self.position(mailbox.id) {
+            Ok(at) => self.0[at] = mailbox,
+            Err(at) => self.0.insert(at, mailbox),
+        }
+    }
+
+    fn remove(&mut self, id: &MailboxId) -> Option<Mailbox> {
+        let at = self.position(*id).ok()?;
+        Some(self.0.remove(at))
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 impl Default for MailStore {
@@ -224,8 +375,8 @@ impl MailStore {
     /// still simulate a server whose UIDVALIDITY changed.
     pub fn with_uid_validity_base(base: u32) -> Self {
         MailStore {
-            users: BTreeMap::new(),
-            mailboxes: BTreeMap::new(),
+            users: Users::default(),
+            mailboxes: Mailboxes::default(),
             next_mailbox_id: 1,
             uid_validity_base: base.max(1),
             uid_validity_counter: 0,
@@ -249,15 +400,12 @@ impl MailStore {
         if self.users.contains_key(name) {
             return Err(StoreError::UserExists(name.to_owned()));
         }
-        self.users.insert(
-            name.to_owned(),
-            User {
-                name: name.to_owned(),
-                password: password.to_owned(),
-                mailboxes: BTreeMap::new(),
-                subscriptions: BTreeSet::new(),
-            },
-        );
+        self.users.insert(User {
+            name: name.to_owned(),
+            password: password.to_owned(),
+            mailboxes: MailboxNames::default(),
+            subscriptions: Vec::new(),
+        });
         self.create_mailbox(name, "INBOX")?;
         self.subscribe(name, "INBOX")?;
         for (folder, special_use) in folders {
@@ -347,7 +495,7 @@ impl MailStore {
         self.next_mailbox_id += 1;
         let uid_validity = self.new_uid_validity();
         self.mailboxes
-            .insert(id, Mailbox::new(id, name.clone(), uid_validity));
+            .insert(Mailbox::new(id, name.clone(), uid_validity));
         if let Some(u) = self.users.get_mut(user) {
             u.mailboxes.insert(name, id);
         }
@@ -376,7 +524,7 @@ impl MailStore {
             return Err(StoreError::MailboxExists(name));
         }
         let missing: Vec<String> = name::ancestors(&name)
-            .filter(|a| !account.mailboxes.contains_key(*a))
+            .filter(|a| !account.mailboxes.contains_key(a))
             .map(str::to_owned)
             .collect();
         for ancestor in missing {
@@ -491,16 +639,16 @@ impl MailStore {
         if from == "INBOX" {
             return self.rename_inbox(user, from_id, &to);
         }
-        let mut moved: Vec<(String, MailboxId)> = account
+        // In name order: the map iterates sorted.
+        let moved: Vec<(String, MailboxId)> = account
             .mailboxes
             .iter()
             .filter(|(n, _)| **n == from || name::is_descendant(n, &from))
             .map(|(n, id)| (n.clone(), *id))
             .collect();
-        moved.sort();
         // Create missing superiors of the target first.
         let missing: Vec<String> = name::ancestors(&to)
-            .filter(|a| !account.mailboxes.contains_key(*a))
+            .filter(|a| !account.mailboxes.contains_key(a))
             .map(str::to_owned)
             .collect();
         for ancestor in missing {
@@ -531,10 +679,8 @@ impl MailStore {
                 .cloned()
                 .collect();
             for old in subscriptions_moved {
-                account.subscriptions.remove(&old);
-                account
-                    .subscriptions
-                    .insert(format!("{to}{}", &old[from.len()..]));
+                account.unsubscribe(&old);
+                account.subscribe(format!("{to}{}", &old[from.len()..]));
             }
         }
         self.prune_placeholders(user, &from);
@@ -570,7 +716,7 @@ impl MailStore {
     /// Subscribes `user` to `name` (which need not exist, RFC 9051 §6.3.7).
     pub fn subscribe(&mut self, user: &str, name: &str) -> Result<(), StoreError> {
         let name = name::canonical(name);
-        self.user_mut(user)?.subscriptions.insert(name);
+        self.user_mut(user)?.subscribe(name);
         Ok(())
     }
 
@@ -579,7 +725,7 @@ impl MailStore {
     pub fn unsubscribe(&mut self, user: &str, name: &str) -> Result<(), StoreError> {
         let name = name::canonical(name);
         let account = self.user_mut(user)?;
-        if !account.subscriptions.remove(&name) && !account.mailboxes.contains_key(&name) {
+        if !account.unsubscribe(&name) && !account.mailboxes.contains_key(&name) {
             return Err(StoreError::NoSuchMailbox(name));
         }
         Ok(())
@@ -668,16 +814,12 @@ impl MailStore {
             None => (0..mailbox.messages.len())
                 .filter(|&i| deleted(&mailbox.messages[i]))
                 .collect(),
-            Some(uids) => {
-                let mut positions: Vec<usize> = uids
-                    .iter()
-                    .filter_map(|u| mailbox.position(*u))
-                    .filter(|&i| deleted(&mailbox.messages[i]))
-                    .collect();
-                positions.sort_unstable();
-                positions.dedup();
-                positions
-            }
+            // Ascending UIDs give ascending positions.
+            Some(uids) => sorted_unique(uids)
+                .into_iter()
+                .filter_map(|u| mailbox.position(u))
+                .filter(|&i| deleted(&mailbox.messages[i]))
+                .collect(),
         };
         let removed = mailbox.remove(&positions);
         Ok((!removed.is_empty()).then_some(Change::Expunged {
@@ -696,9 +838,10 @@ impl MailStore {
             .mailboxes
             .get_mut(&id)
             .ok_or_else(|| StoreError::NoSuchMailbox(id.to_string()))?;
-        let mut positions: Vec<usize> = uids.iter().filter_map(|u| mailbox.position(*u)).collect();
-        positions.sort_unstable();
-        positions.dedup();
+        let positions: Vec<usize> = sorted_unique(uids)
+            .into_iter()
+            .filter_map(|u| mailbox.position(u))
+            .collect();
         let removed = mailbox.remove(&positions);
         Ok((!removed.is_empty()).then_some(Change::Expunged {
             mailbox: id,
@@ -717,13 +860,11 @@ impl MailStore {
             .mailboxes
             .get(&from)
             .ok_or_else(|| StoreError::NoSuchMailbox(from.to_string()))?;
-        let mut picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = uids
-            .iter()
-            .filter_map(|u| source.message(*u))
+        let picked: Vec<(Uid, MessageBody, Flags, Timestamp)> = sorted_unique(uids)
+            .into_iter()
+            .filter_map(|u| source.message(u))
             .map(|m| (m.uid, m.body.clone(), m.flags.clone(), m.internal_date))
             .collect();
-        picked.sort_by_key(|p| p.0);
-        picked.dedup_by_key(|p| p.0);
         let destination = self
             .mailboxes
             .get_mut(&to)
@@ -762,6 +903,14 @@ impl MailStore {
         self.users.clear();
         self.mailboxes.clear();
     }
+}
+
+/// `uids` ascending and without duplicates: the one sort the store needs.
+fn sorted_unique(uids: &[Uid]) -> Vec<Uid> {
+    let mut uids = uids.to_vec();
+    uids.sort_unstable();
+    uids.dedup();
+    uids
 }
 
 #[cfg(test)]
