@@ -89,10 +89,11 @@ cp "$pkg/ephemail_wasm.js" "$pkg/ephemail_wasm_bg.wasm" "$dist/"
 module="$dist/ephemail_wasm_bg.wasm"
 size=$(wc -c <"$module")
 gzipped=$(gzip -9 -c "$module" | wc -c)
-kib() { awk -v n="$1" 'BEGIN { printf "%.1f KiB", n / 1024 }'; }
-echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($(kib "$size")), gzipped: $gzipped bytes ($(kib "$gzipped"))"
-echo "build-wasm: targets are <= 500 KiB and <= 200 KiB gzipped"
-if [ "$size" -gt 512000 ] || [ "$gzipped" -gt 204800 ]; then
+kb() { awk -v n="$1" 'BEGIN { printf "%.1f KB", n / 1000 }'; }
+echo "build-wasm: ephemail_wasm_bg.wasm after wasm-opt -Oz: $size bytes ($(kb "$size")), gzipped: $gzipped bytes ($(kb "$gzipped"))"
+# The issue's targets, read in decimal kilobytes (the stricter reading).
+echo "build-wasm: targets are <= 500 KB and <= 200 KB gzipped (500,000 and 200,000 bytes)"
+if [ "$size" -gt 500000 ] || [ "$gzipped" -gt 200000 ]; then
     echo "build-wasm: WARNING: over the size target" >&2
 fi
 echo "build-wasm: ready to serve: $dist"

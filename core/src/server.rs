@@ -10,7 +10,7 @@
 //! allows it to speak — at once when it is in IDLE, otherwise at the end of its next
 //! command (never an EXPUNGE during FETCH, STORE or SEARCH; §7.5.1).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::config::Config;
 use crate::response_bytes::ResponseBytes;
@@ -121,7 +121,7 @@ pub struct Server {
     config: Config,
     capabilities: Capabilities,
     store: MailStore,
-    sessions: BTreeMap<SessionId, Session>,
+    sessions: Sessions,
     next_session: u64,
     queue: VecDeque<Output>,
 }
@@ -133,7 +133,7 @@ impl Server {
             capabilities: Capabilities::new(&config),
             config,
             store,
-            sessions: BTreeMap::new(),
+            sessions: Sessions::default(),
             next_session: 1,
             queue: VecDeque::new(),
         }
@@ -388,5 +388,52 @@ impl Server {
                 self.sessions.remove(&id);
             }
         }
+    }
+}
+
+/// The open sessions, ordered by id. Ids only grow, so a new session is appended; a
+/// lookup is a binary search. (A list rather than a `BTreeMap`: the same behaviour for
+/// the few sessions a test server holds, in less code for the browser build.)
+#[derive(Debug, Default)]
+struct Sessions(Vec<(SessionId, Session)>);
+
+impl Sessions {
+    fn position(&self, id: &SessionId) -> Option<usize> {
+        self.0.binary_search_by_key(id, |(i, _)| *i).ok()
+    }
+
+    fn insert(&mut self, id: SessionId, session: Session) {
+        match self.0.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(at) => self.0[at].1 = session,
+            Err(at) => self.0.insert(at, (id, session)),
+        }
+    }
+
+    fn get(&self, id: &SessionId) -> Option<&Session> {
+        self.position(id).map(|at| &self.0[at].1)
+    }
+
+    fn get_mut(&mut self, id: &SessionId) -> Option<&mut Session> {
+        self.position(id).map(|at| &mut self.0[at].1)
+    }
+
+    fn remove(&mut self, id: &SessionId) -> Option<Session> {
+        self.position(id).map(|at| self.0.remove(at).1)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &SessionId> + '_ {
+        self.0.iter().map(|(id, _)| id)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Session> + '_ {
+        self.0.iter().map(|(_, session)| session)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&SessionId, &Session)> + '_ {
+        self.0.iter().map(|(id, session)| (id, session))
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = (&SessionId, &mut Session)> + '_ {
+        self.0.iter_mut().map(|(id, session)| (&*id, session))
     }
 }

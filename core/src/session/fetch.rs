@@ -67,14 +67,21 @@ impl Session {
         }
         for item in &items {
             let unsupported = match item {
-                MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. } => {
-                    !ctx.config.is_enabled(Feature::Binary)
+                MessageDataItemName::Binary { .. } if !ctx.config.is_enabled(Feature::Binary) => {
+                    Some("BINARY")
                 }
-                MessageDataItemName::ModSeq => !ctx.config.is_enabled(Feature::CondStore),
-                _ => false,
+                MessageDataItemName::BinarySize { .. }
+                    if !ctx.config.is_enabled(Feature::Binary) =>
+                {
+                    Some("BINARY.SIZE")
+                }
+                MessageDataItemName::ModSeq if !ctx.config.is_enabled(Feature::CondStore) => {
+                    Some("MODSEQ")
+                }
+                _ => None,
             };
-            if unsupported {
-                return Tagged::bad(format!("FETCH item {item:?} is not supported"));
+            if let Some(name) = unsupported {
+                return Tagged::bad(format!("FETCH item {name} is not supported"));
             }
         }
         if items.contains(&MessageDataItemName::ModSeq) {
