@@ -6,9 +6,10 @@
 # Installs what is missing (the wasm32 rust target, wasm-bindgen-cli at the crate's
 # pinned version, npm's binaryen for wasm-opt), builds ephemail-wasm with the size
 # profile, runs wasm-bindgen --target web and wasm-opt -Oz (with the passes below),
-# copies wasm/web/*, prints the module's size raw and gzipped, and fails if the module
-# imports anything from `env` (which would mean something in the graph expects a C runtime
-# or a clock).
+# copies wasm/web/*, writes demo.json (the demo mail set, fixtures/demo/demo.toml
+# converted with python3's tomllib), prints the module's size raw and gzipped, and fails
+# if the module imports anything from `env` (which would mean something in the graph
+# expects a C runtime or a clock).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +23,11 @@ dist="$root/wasm/dist"
 
 if ! grep -q "wasm-bindgen = \"=$wasm_bindgen_version\"" wasm/Cargo.toml; then
     echo "build-wasm: wasm/Cargo.toml does not pin wasm-bindgen =$wasm_bindgen_version" >&2
+    exit 1
+fi
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "build-wasm: python3 >= 3.11 is needed: its tomllib turns fixtures/demo/demo.toml into demo.json" >&2
     exit 1
 fi
 
@@ -85,6 +91,25 @@ rm -rf "$dist"
 mkdir -p "$dist"
 cp -r wasm/web/. "$dist/"
 cp "$pkg/ephemail_wasm.js" "$pkg/ephemail_wasm_bg.wasm" "$dist/"
+
+# The demo mail set for the page: fixtures/demo/demo.toml as JSON, field for field. The
+# page hands it to core's fixture loader through the bindings, so the module carries no
+# TOML parser. A TOML date-time literal becomes RFC 3339 text; one without an offset is
+# refused, as core refuses it. (python3 was checked above.)
+python3 -c '
+import datetime, json, sys, tomllib
+
+def date(value):
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.isoformat()
+    raise TypeError(f"{value!r}: only date-times with an offset are supported")
+
+with open(sys.argv[1], "rb") as toml:
+    doc = tomllib.load(toml)
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    json.dump(doc, out, ensure_ascii=False, separators=(",", ":"), default=date)
+' fixtures/demo/demo.toml "$dist/demo.json"
+echo "build-wasm: demo.json (the demo mail set): $(wc -c <"$dist/demo.json") bytes, gzipped: $(gzip -9 -c "$dist/demo.json" | wc -c) bytes"
 
 module="$dist/ephemail_wasm_bg.wasm"
 size=$(wc -c <"$module")

@@ -16,6 +16,15 @@
 //!   bytes for that id come out. `StartTls` output therefore cannot start a handshake: the
 //!   page explains what a real client would do at that moment instead.
 //!
+//! **The mail comes from the project's demo fixture set**, `fixtures/demo/demo.toml`, which
+//! the build turns into JSON and the page feeds in through [`Demo::add_fixture_user`],
+//! [`Demo::add_fixture_mailbox`] and [`Demo::deliver_with`]. The natural call would be core's
+//! `FixtureSet::apply`, but linking it (its validation's maps, its error type) made the
+//! module 510,580 bytes after wasm-opt, against 496,458 this way and a limit of 500,000. So
+//! `add_fixture_mailbox` repeats the two rules `apply` has for a mailbox (reuse one that
+//! exists, as INBOX does; then set special use and subscription) and leaves the checking
+//! to the store, which refuses bad names and unknown users and mailboxes by itself.
+//!
 //! [`Demo::store_json`] is the page's live view of the store, built from the store's public
 //! API on each call. The JSON is written by the few helpers at the bottom of this file
 //! rather than by serde_json: the page only ever parses it, and serde_json's `Value` tree
@@ -23,13 +32,14 @@
 
 #![forbid(unsafe_code)]
 
+use ephemail_core::fixtures::DEFAULT_PASSWORD;
 use ephemail_core::{
     Change, Config, Event, Flags, Input, MailStore, Message, MessageBody, Output, Server,
-    SessionId, Timestamp, Uid,
+    SessionId, SpecialUse, StoreError, Timestamp, Uid,
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// One IMAP server living inside the page, seeded with the demo mailboxes.
+/// One IMAP server living inside the page.
 #[wasm_bindgen]
 pub struct Demo {
     server: Server,
@@ -37,17 +47,104 @@ pub struct Demo {
 
 #[wasm_bindgen]
 impl Demo {
-    /// A server holding the demo mail (users `alice` and `bob`, password `password`), with
-    /// `STARTTLS` advertised so the page can show where the upgrade happens, and an event
-    /// for every command so the page can list what the server received.
+    /// A server with an empty store, `STARTTLS` advertised so the page can show where the
+    /// upgrade happens, and an event for every command so the page can list what the
+    /// server received. The page then seeds it with the demo mail set through
+    /// [`Demo::add_fixture_user`], [`Demo::add_fixture_mailbox`] and [`Demo::deliver_with`].
     #[wasm_bindgen(constructor)]
     pub fn new() -> Demo {
         let config = Config::default()
             .with_starttls(true)
             .with_command_events(true);
         Demo {
-            server: Server::new(config, demo_store()),
+            server: Server::new(config, MailStore::new()),
         }
+    }
+
+    /// Adds a user of a fixture set, with INBOX and no other folder: as core's fixture
+    /// loader does, a fixture names every folder it wants. Without a password the user
+    /// gets the loaders' default (`password`).
+    pub fn add_fixture_user(
+        &mut self,
+        name: &str,
+        password: Option<String>,
+        now_ms: f64,
+    ) -> Result<(), String> {
+        let password = password.as_deref().unwrap_or(DEFAULT_PASSWORD);
+        self.edit_store(now_ms, |store| {
+            store.add_user_with_folders(name, password, &[])?;
+            Ok(Vec::new())
+        })
+    }
+
+    /// Adds a mailbox of a fixture set as core's `FixtureSet::apply` does: created (with
+    /// any missing parents) unless it exists (INBOX does), then given its special use
+    /// (written as in fixture files, `\Sent`) and its subscription.
+    pub fn add_fixture_mailbox(
+        &mut self,
+        user: &str,
+        name: &str,
+        special_use: Option<String>,
+        subscribed: bool,
+        now_ms: f64,
+    ) -> Result<(), String> {
+        let special_use = match special_use {
+            None => None,
+            Some(text) => Some(
+                SpecialUse::parse(&text).ok_or_else(|| format!("unknown special use {text:?}"))?,
+            ),
+        };
+        self.edit_store(now_ms, |store| {
+            let mut changes = Vec::new();
+            let id = match store.mailbox_by_name(user, name) {
+                Some(existing) if !existing.is_noselect() => existing.id(),
+                _ => {
+                    let change = store.create_mailbox(user, name)?;
+                    let id = change.mailbox();
+                    changes.push((user.to_owned(), change));
+                    id
+                }
+            };
+            if special_use.is_some() {
+                store.set_special_use(id, special_use);
+            }
+            if subscribed {
+                store.subscribe(user, name)?;
+            } else {
+                store.unsubscribe(user, name)?;
+            }
+            Ok(changes)
+        })
+    }
+
+    /// Delivers a message with the flags and keywords given (as fixture files write them,
+    /// separated by spaces: `\Seen $Forwarded`) and the INTERNALDATE given, in Unix
+    /// milliseconds; what [`Demo::deliver`] does with no flags and `now_ms`. The bytes are
+    /// stored as they are: a caller loading fixture text makes each bare LF a CRLF first,
+    /// as core's loaders do. Returns the new message's UID.
+    pub fn deliver_with(
+        &mut self,
+        now_ms: f64,
+        user: &str,
+        mailbox: &str,
+        message: &[u8],
+        flags: &str,
+        internal_date_ms: f64,
+    ) -> Result<u32, String> {
+        let flags = Flags::parse(flags.split_ascii_whitespace())
+            .map_err(|bad| format!("invalid flag {bad:?}"))?;
+        let internal_date = timestamp(internal_date_ms);
+        self.server
+            .deliver_with(
+                timestamp(now_ms),
+                user,
+                mailbox,
+                message,
+                flags,
+                internal_date,
+            )
+            .map(|uid| uid.get())
+            .map_err(|error| error.to_string())
     }
 
     /// Opens a plain-text connection (the port-143 role) and queues its greeting.
@@ -163,6 +260,19 @@ impl Default for Demo {
 }
 
 impl Demo {
+    /// Runs `edit` through [`Server::edit_store`], so that sessions hear of its changes.
+    fn edit_store(
+        &mut self,
+        now_ms: f64,
+        edit: impl FnOnce(&mut MailStore) -> Result<Vec<(String, Change)>, StoreError>,
+    ) -> Result<(), String> {
+        self.server
+            .edit_store(timestamp(now_ms), |store| match edit(store) {
+                Ok(changes) => (Ok(()), changes),
+                Err(error) => (Err(error.to_string()), Vec::new()),
+            })
+    }
+
     fn session_id(&self, number: u32) -> Option<SessionId> {
         self.server
             .sessions()
@@ -349,139 +459,6 @@ fn null() -> String {
     "null".to_owned()
 }
 
-// ----- demo data -----
-
-/// The demo mailboxes: alice has a few messages of different shapes (one with a large
-/// attachment, so that "headers only" has something to save), bob has one.
-fn demo_store() -> MailStore {
-    let mut store = MailStore::new();
-    for (user, mailbox, flags, day, raw) in demo_messages() {
-        if store.user(user).is_none() {
-            // Both names are fixed and distinct, so adding them cannot fail.
-            let _ = store.add_user(user, "password");
-        }
-        let flags = Flags::parse(flags.iter().copied()).unwrap_or_default();
-        // 2026-11-{day} 09:00 UTC
-        let date = Timestamp::from_unix_secs(1_793_437_200 + i64::from(day) * 86_400);
-        let _ = store.deliver(user, mailbox, raw, flags, date);
-    }
-    store
-}
-
-type DemoMessage = (
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    u8,
-    Vec<u8>,
-);
-
-fn demo_messages() -> Vec<DemoMessage> {
-    vec![
-        (
-            "alice",
-            "INBOX",
-            &["\\Seen"],
-            20,
-            text_message(
-                "Bob Builder <bob@example.com>",
-                "alice@example.com",
-                "Lunch on Friday?",
-                "Fri, 20 Nov 2026 09:00:00 +0000",
-                "Hi Alice,\r\n\r\nThe new place on Station Road, 12:30?\r\n\r\nBob\r\n",
-            ),
-        ),
-        ("alice", "INBOX", &[], 21, report_with_attachment()),
-        (
-            "alice",
-            "INBOX",
-            &[],
-            22,
-            text_message(
-                "CI <ci@build.example.com>",
-                "alice@example.com",
-                "=?UTF-8?Q?Build_#42_passed_=E2=9C=94?=",
-                "Sun, 22 Nov 2026 09:00:00 +0000",
-                "All 214 tests passed on main in 3m 12s.\r\n",
-            ),
-        ),
-        (
-            "alice",
-            "INBOX",
-            &["\\Flagged"],
-            23,
-            text_message(
-                "Dana Okafor <dana@example.net>",
-                "alice@example.com",
-                "Re: Conference talk on IMAP",
-                "Mon, 23 Nov 2026 09:00:00 +0000",
-                "Your talk was accepted! Slides are due on the 1st.\r\n\r\nDana\r\n",
-            ),
-        ),
-        (
-            "alice",
-            "Sent",
-            &["\\Seen"],
-            20,
-            text_message(
-                "Alice Liddell <alice@example.com>",
-                "bob@example.com",
-                "Re: Lunch on Friday?",
-                "Fri, 20 Nov 2026 10:00:00 +0000",
-                "12:30 works. See you there!\r\n",
-            ),
-        ),
-        (
-            "bob",
-            "INBOX",
-            &[],
-            20,
-            text_message(
-                "Alice Liddell <alice@example.com>",
-                "bob@example.com",
-                "Re: Lunch on Friday?",
-                "Fri, 20 Nov 2026 10:00:00 +0000",
-                "12:30 works. See you there!\r\n",
-            ),
-        ),
-    ]
-}
-
-fn text_message(from: &str, to: &str, subject: &str, date: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\n\
-         Message-ID: <{}.{}@example.com>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}",
-        subject.len(),
-        date.len() + body.len(),
-    )
-    .into_bytes()
-}
-
-/// A multipart message with a ~24 KB base64 "PDF", the kind of message where fetching
-/// only the headers saves nearly all of the bytes.
-fn report_with_attachment() -> Vec<u8> {
-    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut attachment = String::new();
-    for line in 0..320usize {
-        let chars = (0..76usize).map(|i| char::from(BASE64[(line * 31 + i * 7) % 64]));
-        attachment.extend(chars);
-        attachment.push_str("\r\n");
-    }
-    format!(
-        "From: Carol Chen <carol@example.org>\r\nTo: alice@example.com\r\n\
-         Subject: Quarterly report (PDF attached)\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\
-         Message-ID: <report-q4@example.org>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
-         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-         Hi Alice, the Q4 report is attached. Numbers look good.\r\n\r\nCarol\r\n\
-         --b1\r\nContent-Type: application/pdf; name=\"report-q4.pdf\"\r\n\
-         Content-Disposition: attachment; filename=\"report-q4.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{attachment}--b1--\r\n"
-    )
-    .into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -501,6 +478,75 @@ mod tests {
         text
     }
 
+    /// A small fixture set, fed through the bindings as the page feeds the demo set:
+    /// alice has four INBOX messages (2 unseen, 4 flagged) and a Sent folder, bob one.
+    fn seeded() -> Demo {
+        let mut demo = Demo::new();
+        let password = || Some("password".to_owned());
+        demo.add_fixture_user("alice", password(), NOW).unwrap();
+        demo.add_fixture_mailbox("alice", "INBOX", None, true, NOW)
+            .unwrap();
+        let sent = Some("\\Sent".to_owned());
+        demo.add_fixture_mailbox("alice", "Sent", sent, true, NOW)
+            .unwrap();
+        demo.add_fixture_user("bob", None, NOW).unwrap();
+        let messages: [(&str, &str, &str, &str, &str); 6] = [
+            (
+                "alice",
+                "INBOX",
+                "\\Seen",
+                "Bob Okafor <bob@example.org>",
+                "Lunch?",
+            ),
+            (
+                "alice",
+                "INBOX",
+                "",
+                "Billing <billing@example.com>",
+                "Invoice #42",
+            ),
+            (
+                "alice",
+                "INBOX",
+                "\\Seen $Label1",
+                "CI <ci@example.com>",
+                "=?UTF-8?Q?Build_#42_passed_=E2=9C=94?=",
+            ),
+            (
+                "alice",
+                "INBOX",
+                "\\Seen \\Flagged",
+                "Dana <dana@example.net>",
+                "Talk",
+            ),
+            (
+                "alice",
+                "Sent",
+                "\\Seen",
+                "Alice <alice@example.org>",
+                "Re: Lunch?",
+            ),
+            (
+                "bob",
+                "INBOX",
+                "",
+                "Alice <alice@example.org>",
+                "Re: Lunch?",
+            ),
+        ];
+        for (day, (user, mailbox, flags, from, subject)) in messages.into_iter().enumerate() {
+            let raw = format!("From: {from}\r\nSubject: {subject}\r\n\r\nHello.\r\n");
+            let date = 1_741_000_000_000.0 + day as f64 * 86_400_000.0;
+            demo.deliver_with(NOW, user, mailbox, raw.as_bytes(), flags, date)
+                .unwrap();
+        }
+        // No session yet: the only outputs are the store's events.
+        while let Some(output) = demo.poll_output() {
+            assert_eq!(output.kind(), "event");
+        }
+        demo
+    }
+
     fn inbox_id(demo: &Demo) -> u64 {
         demo.server
             .store()
@@ -515,8 +561,8 @@ mod tests {
     }
 
     #[test]
-    fn greeting_login_and_select_see_the_demo_mail() {
-        let mut demo = Demo::new();
+    fn greeting_login_and_select_see_the_fixture_mail() {
+        let mut demo = seeded();
         let laptop = demo.accept(NOW);
         assert!(drain_for(&mut demo, laptop).starts_with("* OK [CAPABILITY IMAP4rev1"));
         let login = command(&mut demo, laptop, "a1 LOGIN alice password");
@@ -528,7 +574,7 @@ mod tests {
 
     #[test]
     fn a_flag_set_on_one_session_reaches_the_idling_one_and_the_snapshot() {
-        let mut demo = Demo::new();
+        let mut demo = seeded();
         let laptop = demo.accept(NOW);
         let phone = demo.accept(NOW);
         for session in [laptop, phone] {
@@ -573,22 +619,19 @@ mod tests {
         let mailboxes = snapshot["users"][0]["mailboxes"].as_array().unwrap();
         let inbox = mailboxes.iter().find(|m| m["name"] == "INBOX").unwrap();
         assert_eq!(inbox["messages"][1]["flags"], json!(["\\Seen"]));
-        assert_eq!(
-            inbox["messages"][1]["subject"],
-            "Quarterly report (PDF attached)"
-        );
+        assert_eq!(inbox["messages"][1]["subject"], "Invoice #42");
         assert_eq!(inbox["messages"][2]["subject"], "Build #42 passed ✔");
-        assert_eq!(
-            inbox["messages"][0]["from"],
-            "Bob Builder <bob@example.com>"
-        );
+        assert_eq!(inbox["messages"][2]["flags"], json!(["\\Seen", "$Label1"]));
+        assert_eq!(inbox["messages"][0]["from"], "Bob Okafor <bob@example.org>");
+        let sent = mailboxes.iter().find(|m| m["name"] == "Sent").unwrap();
+        assert_eq!(sent["specialUse"], "\\Sent");
         assert_eq!(snapshot["sessions"].as_array().unwrap().len(), 2);
         assert_eq!(snapshot["sessions"][1]["uids"], json!([1, 2, 3, 4]));
     }
 
     #[test]
     fn starttls_is_reported_and_closed_sessions_are_ignored() {
-        let mut demo = Demo::new();
+        let mut demo = seeded();
         let laptop = demo.accept(NOW);
         drain_for(&mut demo, laptop);
         demo.receive(laptop, b"t1 STARTTLS\r\n", NOW);
@@ -635,9 +678,91 @@ mod tests {
 
     #[test]
     fn deliver_reports_the_uid_or_the_error() {
-        let mut demo = Demo::new();
+        let mut demo = seeded();
         let raw = b"Subject: hi\r\n\r\nbody\r\n";
         assert_eq!(demo.deliver(NOW, "bob", "INBOX", raw), Ok(2));
         assert!(demo.deliver(NOW, "bob", "Nowhere", raw).is_err());
+    }
+
+    #[test]
+    fn fixture_mailboxes_get_special_use_subscription_and_dates() {
+        let mut demo = seeded();
+        let store = demo.server.store();
+        let sent = store.mailbox_by_name("alice", "Sent").unwrap();
+        assert_eq!(sent.special_use(), Some(SpecialUse::Sent));
+        assert_eq!(
+            sent.messages()[0].internal_date(),
+            Timestamp::from_unix_millis(1_741_345_600_000)
+        );
+        assert!(store.check_password("bob", "password"), "the default");
+        // Only INBOX and the folders named: no default Sent, Drafts, Trash for bob.
+        assert_eq!(store.mailboxes("bob").count(), 1);
+        // A parent named after its child turns the child's placeholder into a mailbox;
+        // an unsubscribed one stays out of LSUB.
+        demo.add_fixture_mailbox("alice", "Projects/Web", None, true, NOW)
+            .unwrap();
+        demo.add_fixture_mailbox("alice", "Projects", None, false, NOW)
+            .unwrap();
+        let store = demo.server.store();
+        let projects = store.mailbox_by_name("alice", "Projects").unwrap();
+        assert!(!projects.is_noselect());
+        let alice = store.user("alice").unwrap();
+        assert!(!alice.is_subscribed("Projects") && alice.is_subscribed("Projects/Web"));
+    }
+
+    #[test]
+    fn fixture_mail_delivered_later_reaches_the_sessions() {
+        let mut demo = seeded();
+        let phone = demo.accept(NOW);
+        command(&mut demo, phone, "p1 LOGIN alice password");
+        command(&mut demo, phone, "p2 SELECT INBOX");
+        assert!(command(&mut demo, phone, "p3 IDLE").starts_with("+ "));
+        let raw = b"Subject: late\r\n\r\nhi\r\n";
+        assert_eq!(
+            demo.deliver_with(NOW, "alice", "INBOX", raw, "", NOW),
+            Ok(5)
+        );
+        // The Phone selected INBOX first, so all five messages are \Recent to it.
+        assert_eq!(drain_for(&mut demo, phone), "* 5 EXISTS\r\n* 5 RECENT\r\n");
+        demo.add_fixture_mailbox("alice", "Later", None, true, NOW)
+            .unwrap();
+        let events: Vec<String> = std::iter::from_fn(|| demo.poll_output())
+            .filter_map(|o| o.event())
+            .collect();
+        assert!(
+            events[0].contains(r#""kind":"MailboxCreated""#),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn bad_fixtures_are_refused() {
+        let mut demo = seeded();
+        assert!(demo
+            .add_fixture_user("alice", None, NOW)
+            .unwrap_err()
+            .contains("alice"));
+        let bogus = || Some("\\Bogus".to_owned());
+        assert_eq!(
+            demo.add_fixture_mailbox("alice", "X", bogus(), true, NOW)
+                .unwrap_err(),
+            "unknown special use \"\\\\Bogus\""
+        );
+        assert!(demo.server.store().mailbox_by_name("alice", "X").is_none());
+        assert!(demo
+            .add_fixture_mailbox("nobody", "X", None, true, NOW)
+            .is_err());
+        assert!(demo
+            .add_fixture_mailbox("alice", "", None, true, NOW)
+            .is_err());
+        let raw = b"x\r\n";
+        assert_eq!(
+            demo.deliver_with(NOW, "alice", "INBOX", raw, "\\Bogus", NOW)
+                .unwrap_err(),
+            "invalid flag \"\\\\Bogus\""
+        );
+        assert!(demo
+            .deliver_with(NOW, "alice", "Nowhere", raw, "", NOW)
+            .is_err());
     }
 }

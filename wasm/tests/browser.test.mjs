@@ -2,7 +2,9 @@
 //
 // Serves the folder over loopback itself, drives Debian's /usr/bin/chromium through
 // playwright-core, types IMAP commands into one device pane and checks the server's exact
-// answers there, in the other pane (IDLE push) and in the live store view.
+// answers there, in the other pane (IDLE push) and in the live store view. The server holds
+// the demo mail set (fixtures/demo/demo.toml, served as demo.json): message numbers and
+// sizes below are those of that set.
 //
 //   scripts/build-wasm.sh && scripts/setup-browser.sh && (cd wasm/tests && node --test)
 //
@@ -11,7 +13,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFile, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFile, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -40,6 +42,7 @@ const TYPES = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".wasm": "application/wasm",
+  ".json": "application/json",
   ".png": "image/png",
 };
 
@@ -126,34 +129,34 @@ test("a flag stored on the Laptop reaches the idling Phone and the store view", 
   assert.match(await consoleText("Laptop"), /a1 OK \[CAPABILITY [^\n]*\] LOGIN completed/);
   await type("Laptop", "a2 SELECT INBOX");
   const laptop = await consoleText("Laptop");
-  assert.match(laptop, /\* 4 EXISTS/);
+  assert.match(laptop, /\* 51 EXISTS/);
   assert.match(laptop, /a2 OK \[READ-WRITE\] SELECT completed/);
 
   await type("Phone", "p1 LOGIN alice password");
   await type("Phone", "p2 SELECT INBOX");
   await type("Phone", "p3 IDLE");
   assert.match(await consoleText("Phone"), /\+ idling/);
-  assert.equal(await storeRow("INBOX", 2).locator(".badge").count(), 0, "message 2 starts unflagged");
+  assert.equal(await storeRow("INBOX", 5).locator(".badge").count(), 0, "message 5 starts unflagged");
 
-  await type("Laptop", "a3 STORE 2 +FLAGS (\\Seen)");
+  await type("Laptop", "a3 STORE 5 +FLAGS (\\Seen)");
   // The Laptop's own copy also says \Recent: its SELECT was the first to see the message.
-  assert.match(await consoleText("Laptop"), /\* 2 FETCH \(UID 2 FLAGS \(\\Seen \\Recent\)\)\s+S:\s*a3 OK STORE completed/);
+  assert.match(await consoleText("Laptop"), /\* 5 FETCH \(UID 5 FLAGS \(\\Seen \\Recent\)\)\s+S:\s*a3 OK STORE completed/);
   // Nobody typed anything into the Phone: the server pushed the change to it.
   assert.match(
     await consoleText("Phone"),
-    /\+ idling\n.*round trip.*\npushed by the server: Laptop changed the mailbox\nS:\s*\* 2 FETCH \(UID 2 FLAGS \(\\Seen\)\)$/,
+    /\+ idling\n.*round trip.*\npushed by the server: Laptop changed the mailbox\nS:\s*\* 5 FETCH \(UID 5 FLAGS \(\\Seen\)\)$/,
   );
-  assert.equal(await storeRow("INBOX", 2).locator(".badge").allInnerTexts().then((t) => t.join(" ")), "\\Seen");
+  assert.equal(await storeRow("INBOX", 5).locator(".badge").allInnerTexts().then((t) => t.join(" ")), "\\Seen");
   const events = await page.locator("#events").innerText();
-  assert.match(events, /Laptop: a3 STORE\nstore: FlagsChanged UID 2 \(alice\)/);
+  assert.match(events, /Laptop: a3 STORE\nstore: FlagsChanged UID 5 \(alice\)/);
 
   await type("Phone", "DONE");
   assert.match(await consoleText("Phone"), /p3 OK IDLE terminated/);
   // A change the Laptop has not heard of yet arrives with its next command.
-  await type("Phone", "p4 STORE 4 -FLAGS (\\Flagged)");
+  await type("Phone", "p4 STORE 1 -FLAGS (\\Flagged)");
   await type("Laptop", "a4 NOOP");
-  assert.match(await consoleText("Laptop"), /\* 4 FETCH \(UID 4 FLAGS \(\\Recent\)\)\s+S:\s*a4 OK NOOP completed/);
-  assert.equal(await storeRow("INBOX", 4).locator(".badge").count(), 0);
+  assert.match(await consoleText("Laptop"), /\* 1 FETCH \(UID 1 FLAGS \(\\Seen \\Answered \\Recent\)\)\s+S:\s*a4 OK NOOP completed/);
+  assert.equal(await storeRow("INBOX", 1).locator(".badge").allInnerTexts().then((t) => t.join(" ")), "\\Seen \\Answered");
 });
 
 test("APPEND sends a literal after the continuation request", async () => {
@@ -166,9 +169,10 @@ test("APPEND sends a literal after the continuation request", async () => {
   // 33 bytes: 24 + 2 + 7, each line ending in CRLF.
   assert.match(laptop, /C:\s*a5 APPEND Drafts \(\\Draft\) \{33\}\s+S:\s*\+ /);
   assert.match(laptop, /literal: 33 bytes sent/);
-  assert.match(laptop, /a5 OK \[APPENDUID \d+ 1\] APPEND completed/);
-  await assert.doesNotReject(storeRow("Drafts", 1).waitFor());
-  assert.match(await storeRow("Drafts", 1).innerText(), /from the test/);
+  // alice's Drafts holds two drafts already.
+  assert.match(laptop, /a5 OK \[APPENDUID \d+ 3\] APPEND completed/);
+  await assert.doesNotReject(storeRow("Drafts", 3).waitFor());
+  assert.match(await storeRow("Drafts", 3).innerText(), /from the test/);
 });
 
 test("the prompt keeps a history (arrow up and down)", async () => {
@@ -176,7 +180,7 @@ test("the prompt keeps a history (arrow up and down)", async () => {
   await input.press("ArrowUp");
   assert.equal(await input.inputValue(), "a4 NOOP");
   await input.press("ArrowUp");
-  assert.equal(await input.inputValue(), "a3 STORE 2 +FLAGS (\\Seen)");
+  assert.equal(await input.inputValue(), "a3 STORE 5 +FLAGS (\\Seen)");
   await input.press("ArrowDown");
   await input.press("ArrowDown");
   assert.equal(await input.inputValue(), "");
@@ -205,6 +209,28 @@ test("bad input gets a tagged BAD, and the session goes on", async () => {
   assert.match(laptop, /a7 OK NOOP completed/);
 });
 
+test("the demo mail set is loaded as ephemail serve loads demo.toml", async () => {
+  const fixtures = JSON.parse(readFileSync(path.join(dist, "demo.json"), "utf8"));
+  const count = (users) => users.flatMap((u) => u.mailboxes).reduce((n, m) => n + (m.messages ?? []).length, 0);
+  const snapshot = await page.evaluate(() => window.ephemail.app.snapshot);
+  assert.deepEqual(snapshot.users.map((u) => u.name), ["alice", "bob"]);
+  assert.equal(count(snapshot.users), count(fixtures.users));
+  assert.ok(count(snapshot.users) > 100, "the whole set, not a sample");
+  assert.match(await page.locator("#status").innerText(), new RegExp(`${count(fixtures.users)} messages of alice and bob`));
+  assert.match(await page.locator('#store .mailbox[data-mailbox="INBOX"] .meta').innerText(), /^51 msg/);
+  assert.match(await page.locator('#store .mailbox[data-mailbox="Sent"] h4').innerText(), /\\Sent/);
+  // Message 47 (the large contract) has exactly the size and INTERNALDATE core's
+  // declarative loader gives it: its LFs became CRLFs (132,233 octets of UTF-8), its
+  // internal_date was kept. (\Recent: the Phone is the first to open INBOX since the reset.)
+  await type("Phone", "p1 LOGIN alice password");
+  await type("Phone", "p2 EXAMINE INBOX");
+  await type("Phone", "p3 FETCH 47 (FLAGS RFC822.SIZE INTERNALDATE)");
+  assert.match(
+    await consoleText("Phone"),
+    /\* 47 FETCH \(FLAGS \(\\Seen \\Recent\) RFC822\.SIZE 132233 INTERNALDATE "10-Mar-2025 00:00:06 \+0000"\)\s+S:\s*p3 OK FETCH completed/,
+  );
+});
+
 test("every guided scenario runs to its end, and the page works offline", async () => {
   // Everything was loaded from the loopback server, nothing from elsewhere.
   assert.deepEqual(requests.filter((url) => !url.startsWith(origin)), []);
@@ -222,9 +248,10 @@ test("every guided scenario runs to its end, and the page works offline", async 
     // The only refusal in any scenario is on purpose: STARTTLS after login.
     assert.deepEqual(refused, id === "tls" ? ["S:t2 BAD"] : [], id);
     if (id === "sync") {
-      assert.match(await consoleText("Phone"), /\* 5 EXISTS/);
-      assert.match(await consoleText("Laptop"), /\* 5 EXISTS/);
+      assert.match(await consoleText("Phone"), /\* 52 EXISTS/);
+      assert.match(await consoleText("Laptop"), /\* 52 EXISTS/);
     }
+    if (id === "headers") assert.match(await consoleText("Laptop"), /\* 47 FETCH \(BODY\[HEADER\] \{339\}/);
     if (id === "folders") assert.match(await consoleText("Laptop"), /a6 OK RENAME completed/);
     if (id === "tls") {
       assert.match(await consoleText("Laptop"), /a2 OK [^\n]*\n[^\n]*STARTTLS accepted/);
@@ -236,7 +263,7 @@ test("every guided scenario runs to its end, and the page works offline", async 
       assert.match(await consoleText("Tablet"), /port 993/);
       assert.doesNotMatch(await consoleText("Tablet"), /\* OK \[CAPABILITY[^\]]*STARTTLS/);
     }
-    if (id === "append") assert.match(await consoleText("Phone"), /\* 1 EXPUNGE/);
+    if (id === "append") assert.match(await consoleText("Phone"), /\* 3 EXPUNGE/);
   }
   await page.context().setOffline(false);
   assert.deepEqual(pageErrors, []);

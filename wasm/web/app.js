@@ -5,7 +5,9 @@
 // every output the core queues is routed to the pane it names, and the page owns the
 // clock (Date.now(), plus any time skipped with the clock button) and the autologout
 // timer. No IMAP logic lives here; the only parsing is for display (finding `{N}`
-// literals to box them).
+// literals to box them). The mail is the project's demo fixture set
+// (fixtures/demo/demo.toml, as demo.json next to this file), fetched once and handed to
+// the core on every reset (`seed`).
 
 import init, { Demo } from "./ephemail_wasm.js";
 import { SCENARIOS } from "./scenarios.js";
@@ -21,13 +23,15 @@ const DEVICES = [
 ];
 
 const NEW_MAIL = (n) =>
-  `From: Erin Example <erin@example.org>\r\nTo: alice@example.com\r\n` +
+  `From: Erin Example <erin@example.org>\r\nTo: Alice Martin <alice@example.org>\r\n` +
   `Subject: New mail #${n}\r\nDate: ${new Date().toUTCString().replace("GMT", "+0000")}\r\n` +
   `Message-ID: <new-${n}-${Date.now()}@example.org>\r\n\r\nDelivered while you watched.\r\n`;
 
 /** Everything the page holds: the server, the panes, the views. */
 const app = {
   demo: null,
+  /** The demo mail set (demo.json), fetched once at start-up: resets work offline. */
+  fixtures: null,
   /** Milliseconds skipped with the clock button: the core only knows the time it is given. */
   skipped: 0,
   panes: [],
@@ -129,6 +133,7 @@ function resetServer() {
   app.demo?.free();
   app.demo = new Demo();
   app.skipped = 0;
+  seed(app.demo, app.fixtures);
   document.getElementById("clock").textContent = "";
   app.previousFlags = new Map();
   app.events = [];
@@ -140,6 +145,43 @@ function resetServer() {
   addPane(DEVICES[0]);
   addPane(DEVICES[1]);
   renderStore();
+}
+
+/**
+ * Hands the demo mail set to the core, field by field as the core's declarative loader
+ * reads demo.toml: password (the loaders' default if none), special use, `subscribed`
+ * (default true), flags plus keywords, INTERNALDATE, and the raw text with every bare LF
+ * made CRLF (the core's rule for fixtures, so that sizes are those `ephemail serve`
+ * reports for the same file). The store refuses what is wrong; that stops the start-up.
+ */
+function seed(demo, fixtures) {
+  const at = now();
+  const call = (where, f) => {
+    try {
+      return f();
+    } catch (error) {
+      throw new Error(`demo.json: ${where}: ${error}`);
+    }
+  };
+  for (const [u, user] of (fixtures.users ?? []).entries()) {
+    call(`users[${u}]`, () => demo.add_fixture_user(user.name, user.password, at));
+    for (const [m, mailbox] of (user.mailboxes ?? []).entries()) {
+      const where = `users[${u}].mailboxes[${m}]`;
+      const subscribed = mailbox.subscribed ?? true;
+      call(where, () => demo.add_fixture_mailbox(user.name, mailbox.name, mailbox.special_use, subscribed, at));
+      for (const [i, message] of (mailbox.messages ?? []).entries()) {
+        call(`${where}.messages[${i}]`, () => {
+          if (typeof message.raw !== "string") throw "the page reads only inline raw messages";
+          const date = Date.parse(message.internal_date);
+          if (Number.isNaN(date)) throw "internal_date must be RFC 3339 (2025-03-01T09:30:00Z)";
+          const bytes = encoder.encode(message.raw.replace(/\r?\n/g, "\r\n"));
+          const flags = [...(message.flags ?? []), ...(message.keywords ?? [])].join(" ");
+          demo.deliver_with(at, user.name, mailbox.name, bytes, flags, date);
+        });
+      }
+    }
+  }
+  pollOutputs(); // the store's events about the seeding: nobody is connected yet
 }
 
 function addPane(device) {
@@ -261,7 +303,7 @@ class Pane {
     const form = this.element.querySelector(".append");
     const size = form.querySelector(".append-size");
     form.message.value =
-      "From: alice@example.com\nTo: bob@example.com\nSubject: Draft written on the " +
+      "From: Alice Martin <alice@example.org>\nTo: Bob Okafor <bob@example.org>\nSubject: Draft written on the " +
       this.device.name + "\n\nRemember to bring the slides.\n";
     const updateSize = () => {
       const n = encoder.encode(form.message.value.replace(/\r?\n/g, "\r\n")).length;
@@ -684,7 +726,8 @@ function runNextStep() {
 // ----- start -----
 
 async function main() {
-  await init();
+  const [, fixtures] = await Promise.all([init(), fetchFixtures()]);
+  app.fixtures = fixtures;
   resetServer();
   renderScenarioList();
   document.getElementById("reset").addEventListener("click", () => {
@@ -701,10 +744,19 @@ async function main() {
   document.getElementById("deliver").addEventListener("click", deliverNewMail);
   document.getElementById("skip-time").addEventListener("click", () => skipTime(31));
   const ready = performance.now();
-  document.getElementById("status").textContent = `server ready in ${ready.toFixed(0)} ms`;
+  const count = app.snapshot.users.flatMap((u) => u.mailboxes).reduce((n, m) => n + m.messages.length, 0);
+  const users = app.snapshot.users.map((u) => u.name).join(" and ");
+  document.getElementById("status").textContent =
+    `server ready in ${ready.toFixed(0)} ms · demo mail set: ${count} messages of ${users}`;
   document.body.dataset.ready = "true";
   // For the browser test and the curious: the page's state, read-only by convention.
   window.ephemail = { app, ready, startScenario: (id) => startScenario(SCENARIOS.find((s) => s.id === id)), runNextStep };
+}
+
+async function fetchFixtures() {
+  const response = await fetch("demo.json");
+  if (!response.ok) throw new Error(`demo.json: HTTP ${response.status}`);
+  return response.json();
 }
 
 main().catch((error) => {

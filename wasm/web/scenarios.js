@@ -1,7 +1,8 @@
 // Guided scenarios: each is a list of steps the page runs one at a time, in the pane of
 // the device named. A step sends a line exactly as if it had been typed (`send`), sends a
 // message with a literal (`append`), delivers new mail from outside (`deliver`), or
-// opens a connection (`connect`). Starting a scenario resets the server.
+// opens a connection (`connect`). Starting a scenario resets the server, with the demo
+// mail set (fixtures/demo/demo.toml) loaded: message numbers below refer to it.
 
 export const SCENARIOS = [
   {
@@ -18,8 +19,8 @@ export const SCENARIOS = [
           <code>BAD</code>. (Real clients prefer AUTHENTICATE, and never without TLS.)` },
       { device: "Laptop", send: "a2 SELECT INBOX",
         note: `SELECT opens a mailbox. The <code>*</code> lines are untagged data: how many
-          messages EXIST, which flags exist, and UIDVALIDITY/UIDNEXT, which let a client keep a
-          cache across sessions.` },
+          messages EXIST (51 in alice's INBOX), which flags exist, and UIDVALIDITY/UIDNEXT,
+          which let a client keep a cache across sessions.` },
       { device: "Phone", send: "p1 LOGIN alice password",
         note: "The Phone is a second connection, logged in as the same user." },
       { device: "Phone", send: "p2 SELECT INBOX",
@@ -28,28 +29,28 @@ export const SCENARIOS = [
         note: `<code>+ idling</code>: the command stays open. Until the Phone sends
           <code>DONE</code>, the server may send untagged updates whenever something changes.
           This is how phones get mail "pushed" without polling.` },
-      { device: "Laptop", send: "a3 STORE 2 +FLAGS (\\Seen)",
-        note: `The Laptop marks message 2 as read. Look at the <b>Phone</b>: it received
-          <code>* 2 FETCH (UID 2 FLAGS (\\Seen))</code> without asking, and the store view
-          shows the new flag.` },
+      { device: "Laptop", send: "a3 STORE 5 +FLAGS (\\Seen)",
+        note: `The Laptop marks message 5, still unread (bold in the store view), as read.
+          Look at the <b>Phone</b>: it received <code>* 5 FETCH (UID 5 FLAGS (\\Seen))</code>
+          without asking, and the store view shows the new flag.` },
       { device: "Phone", send: "DONE",
         note: `DONE ends IDLE; the server finishes the <code>p3</code> command. A client
           re-issues IDLE at least every 29 minutes (RFC 9051 §6.3.13), or the server may log it
           out.` },
-      { device: "Phone", send: "p4 STORE 4 -FLAGS (\\Flagged)",
-        note: `Now the Phone un-flags message 4 while the Laptop is <i>not</i> idling. The
+      { device: "Phone", send: "p4 STORE 1 -FLAGS (\\Flagged)",
+        note: `Now the Phone un-flags message 1 while the Laptop is <i>not</i> idling. The
           server may not interrupt the Laptop; it keeps the news until the Laptop's next
           command.` },
       { device: "Laptop", send: "a4 NOOP",
         note: `NOOP does nothing, which makes it the polite way to ask "anything new?". The
-          answer carries <code>* 4 FETCH (… FLAGS …)</code>: the Laptop is in sync again.` },
+          answer carries <code>* 1 FETCH (… FLAGS …)</code>: the Laptop is in sync again.` },
       { device: "Phone", send: "p5 IDLE",
         note: "The Phone idles again, ready for new mail." },
       { deliver: true,
         note: `Mail arrives from outside (in real life over SMTP). The idling Phone hears
-          <code>* 5 EXISTS</code> at once; a client then FETCHes the new message.` },
+          <code>* 52 EXISTS</code> at once; a client then FETCHes the new message.` },
       { device: "Laptop", send: "a5 NOOP",
-        note: "The Laptop learns of message 5 on its next command." },
+        note: "The Laptop learns of message 52 on its next command." },
       { device: "Phone", send: "DONE", note: "Done: both devices have seen every change." },
     ],
   },
@@ -66,20 +67,24 @@ export const SCENARIOS = [
       { device: "Laptop", send: "a3 FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE)",
         note: `What a mail app fetches to draw its message list: for every message its UID,
           flags, size and ENVELOPE (date, subject, from, to… already parsed by the server).
-          A few hundred bytes, although message 2 is 25 KB.` },
-      { device: "Laptop", send: "a4 FETCH 2 BODY.PEEK[HEADER]",
-        note: `The raw header of message 2, as a <b>literal</b>: <code>{246}</code> announces
+          A few hundred bytes a message, although message 47 alone is 132 KB.` },
+      { device: "Laptop", send: "a4 STORE 47 -FLAGS.SILENT (\\Seen)",
+        note: `Message 47 is José's contract with a scanned PDF. alice has read it already;
+          mark it unread again to watch what reading does. <b>.SILENT</b>: the server does not
+          echo the new flags.` },
+      { device: "Laptop", send: "a5 FETCH 47 BODY.PEEK[HEADER]",
+        note: `The raw header of message 47, as a <b>literal</b>: <code>{339}</code> announces
           exactly how many bytes follow, so the client never has to guess where data ends.
           <b>PEEK</b> means "don't mark it as read": the store view still shows it unseen.` },
-      { device: "Laptop", send: "a5 FETCH 2 BODYSTRUCTURE",
-        note: `The message's MIME tree with each part's size: a client can show "report-q4.pdf,
-          24 KB" and fetch it only if the user taps it.` },
-      { device: "Laptop", send: "a6 FETCH 2 BODY[1]",
+      { device: "Laptop", send: "a6 FETCH 47 BODYSTRUCTURE",
+        note: `The message's MIME tree with each part's size: a client can show
+          "contract-v3-signed.pdf, 130 KB" and fetch it only if the user taps it.` },
+      { device: "Laptop", send: "a7 FETCH 47 BODY[1]",
         note: `Only part 1, the text. Without PEEK, reading the body sets <code>\\Seen</code>:
           the server says so with <code>FLAGS (\\Seen)</code>, and the store view changes.` },
-      { device: "Laptop", send: "a7 FETCH 2 BODY[]",
-        note: `The whole message, attachment included: about 25,000 bytes, against a few
-          hundred for the header. Multiply by a mailbox of 10,000 messages.` },
+      { device: "Laptop", send: "a8 FETCH 47 BODY[]",
+        note: `The whole message, attachment included: about 132,000 bytes, against 339 for
+          the header. Multiply by a mailbox of 10,000 messages.` },
     ],
   },
   {
@@ -92,24 +97,25 @@ export const SCENARIOS = [
       { device: "Laptop", send: "a1 LOGIN alice password", note: "Log in as alice." },
       { device: "Laptop", send: 'a2 LIST "" "*"',
         note: `LIST with the wildcard <code>*</code> lists every folder, with attributes:
-          <code>\\Sent</code>, <code>\\Trash</code>… (RFC 6154) and whether it has children.` },
-      { device: "Laptop", send: "a3 CREATE Projects/2026",
-        note: `Creating a nested folder creates its parent <code>Projects</code> as well. Watch
+          <code>\\Sent</code>, <code>\\Trash</code>… (RFC 6154) and whether it has children
+          (alice's <code>Projects</code> tree).` },
+      { device: "Laptop", send: "a3 CREATE Clients/Acme",
+        note: `Creating a nested folder creates its parent <code>Clients</code> as well. Watch
           the store view.` },
       { device: "Laptop", send: "a4 SELECT INBOX", note: "Open the INBOX to copy from it." },
-      { device: "Laptop", send: "a5 COPY 1 Projects/2026",
+      { device: "Laptop", send: "a5 COPY 1 Clients/Acme",
         note: `<code>[COPYUID v 1 1]</code> (UIDPLUS): message UID 1 was copied and got UID 1
           in the target, whose UIDVALIDITY is v. The body is stored once and shared.` },
       { device: "Phone", send: "p1 LOGIN alice password", note: "The Phone logs in…" },
-      { device: "Phone", send: 'p2 LIST "" "Projects*"',
+      { device: "Phone", send: 'p2 LIST "" "Clients*"',
         note: `…and sees the new folders when it lists. IMAP does not push folder changes to
           other sessions; clients LIST again now and then.` },
-      { device: "Laptop", send: "a6 RENAME Projects Work",
-        note: "Renaming a folder takes its children along: Projects/2026 is now Work/2026." },
-      { device: "Laptop", send: 'a7 LIST "" "*"', note: "The new names, with \\HasChildren on Work." },
-      { device: "Laptop", send: "a8 DELETE Work/2026",
+      { device: "Laptop", send: "a6 RENAME Clients Customers",
+        note: "Renaming a folder takes its children along: Clients/Acme is now Customers/Acme." },
+      { device: "Laptop", send: 'a7 LIST "" "*"', note: "The new names, with \\HasChildren on Customers." },
+      { device: "Laptop", send: "a8 DELETE Customers/Acme",
         note: "Deleting a folder deletes the messages in it." },
-      { device: "Laptop", send: "a9 DELETE Work", note: "Now the parent can go too." },
+      { device: "Laptop", send: "a9 DELETE Customers", note: "Now the parent can go too." },
       { device: "Phone", send: "p3 STATUS INBOX (MESSAGES UNSEEN UIDNEXT)",
         note: `STATUS asks about a folder without opening it: how a client shows unread counts
           for every folder in its sidebar.` },
@@ -158,23 +164,23 @@ export const SCENARIOS = [
     steps: [
       { device: "Laptop", send: "a1 LOGIN alice password", note: "Log in as alice." },
       { device: "Phone", send: "p1 LOGIN alice password", note: "The Phone logs in too…" },
-      { device: "Phone", send: "p2 SELECT Drafts", note: "…opens Drafts…" },
+      { device: "Phone", send: "p2 SELECT Drafts", note: "…opens Drafts (two drafts in it)…" },
       { device: "Phone", send: "p3 IDLE", note: "…and waits for news." },
       { device: "Laptop",
         append: {
           tag: "a2",
           mailbox: "Drafts",
           flags: "\\Draft",
-          message: "From: alice@example.com\nTo: bob@example.com\nSubject: Slides for the talk\n\nDraft: intro, demo, questions.\n",
+          message: "From: Alice Martin <alice@example.org>\nTo: Bob Okafor <bob@example.org>\nSubject: Slides for the talk\n\nDraft: intro, demo, questions.\n",
         },
         note: `<code>{N}</code> announces N bytes; the server answers <code>+</code> when it is
           ready for them, then the Laptop sends the message. <code>[APPENDUID v u]</code> tells
-          the new UID. The idling Phone hears <code>* 1 EXISTS</code>.` },
+          the new UID. The idling Phone hears <code>* 3 EXISTS</code>.` },
       { device: "Phone", send: "DONE", note: "The Phone stops idling…" },
-      { device: "Phone", send: "p4 FETCH 1 (FLAGS ENVELOPE)", note: "…and fetches the new draft's summary." },
+      { device: "Phone", send: "p4 FETCH 3 (FLAGS ENVELOPE)", note: "…and fetches the new draft's summary." },
       { device: "Phone", send: "p5 IDLE", note: "The Phone idles again." },
       { device: "Laptop", send: "a3 SELECT Drafts", note: "The Laptop opens Drafts." },
-      { device: "Laptop", send: "a4 STORE 1 +FLAGS (\\Deleted)",
+      { device: "Laptop", send: "a4 STORE 3 +FLAGS (\\Deleted)",
         note: `Deleting is two steps in IMAP: mark with <code>\\Deleted</code>… (the Phone sees
           the flag change)` },
       { device: "Laptop", send: "a5 EXPUNGE",
