@@ -14,5 +14,10 @@ if [ ! -f "$root/wasm/dist/index.html" ]; then
     exit 1
 fi
 bash "$root/scripts/setup-browser.sh"
+# A relative EPHEMAIL_SCREENSHOT names a file from where this was run, not from wasm/tests.
+if [ -n "${EPHEMAIL_SCREENSHOT:-}" ]; then
+    EPHEMAIL_SCREENSHOT="$(realpath -m "$EPHEMAIL_SCREENSHOT")"
+    export EPHEMAIL_SCREENSHOT
+fi
 cd "$root/wasm/tests"
 node --test
