@@ -17,13 +17,10 @@
 //!   page explains what a real client would do at that moment instead.
 //!
 //! **The mail comes from the project's demo fixture set**, `fixtures/demo/demo.toml`, which
-//! the build turns into JSON and the page feeds in through [`Demo::add_fixture_user`],
-//! [`Demo::add_fixture_mailbox`] and [`Demo::deliver_with`]. The natural call would be core's
-//! `FixtureSet::apply`, but linking it (its validation's maps, its error type) made the
-//! module 510,580 bytes after wasm-opt, against 496,458 this way and a limit of 500,000. So
-//! `add_fixture_mailbox` repeats the two rules `apply` has for a mailbox (reuse one that
-//! exists, as INBOX does; then set special use and subscription) and leaves the checking
-//! to the store, which refuses bad names and unknown users and mailboxes by itself.
+//! the build turns into JSON. The page hands it over field by field
+//! ([`Demo::add_fixture_user`], [`Demo::add_fixture_mailbox`],
+//! [`Demo::add_fixture_message`]), which only builds core's `FixtureSet`; then
+//! [`Demo::apply_fixtures`] loads it with core's own loader, all or nothing.
 //!
 //! [`Demo::store_json`] is the page's live view of the store, built from the store's public
 //! API on each call. The JSON is written by the few helpers at the bottom of this file
@@ -32,10 +29,10 @@
 
 #![forbid(unsafe_code)]
 
-use ephemail_core::fixtures::DEFAULT_PASSWORD;
+use ephemail_core::fixtures::{FixtureMailbox, FixtureMessage, FixtureSet, FixtureUser, Origin};
 use ephemail_core::{
     Change, Config, Event, Flags, Input, MailStore, Message, MessageBody, Output, Server,
-    SessionId, SpecialUse, StoreError, Timestamp, Uid,
+    SessionId, SpecialUse, Timestamp, Uid,
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -43,14 +40,20 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub struct Demo {
     server: Server,
+    /// The fixture set being read, until [`Demo::apply_fixtures`].
+    fixtures: FixtureSet,
 }
+
+/// The name fixture errors give the page's fixture file.
+const FIXTURE_FILE: &str = "demo.json";
 
 #[wasm_bindgen]
 impl Demo {
     /// A server with an empty store, `STARTTLS` advertised so the page can show where the
     /// upgrade happens, and an event for every command so the page can list what the
     /// server received. The page then seeds it with the demo mail set through
-    /// [`Demo::add_fixture_user`], [`Demo::add_fixture_mailbox`] and [`Demo::deliver_with`].
+    /// [`Demo::add_fixture_user`], [`Demo::add_fixture_mailbox`],
+    /// [`Demo::add_fixture_message`] and [`Demo::apply_fixtures`].
     #[wasm_bindgen(constructor)]
     pub fn new() -> Demo {
         let config = Config::default()
@@ -58,35 +61,30 @@ impl Demo {
             .with_command_events(true);
         Demo {
             server: Server::new(config, MailStore::new()),
+            fixtures: FixtureSet::new(),
         }
     }
 
-    /// Adds a user of a fixture set, with INBOX and no other folder: as core's fixture
-    /// loader does, a fixture names every folder it wants. Without a password the user
-    /// gets the loaders' default (`password`).
-    pub fn add_fixture_user(
-        &mut self,
-        name: &str,
-        password: Option<String>,
-        now_ms: f64,
-    ) -> Result<(), String> {
-        let password = password.as_deref().unwrap_or(DEFAULT_PASSWORD);
-        self.edit_store(now_ms, |store| {
-            store.add_user_with_folders(name, password, &[])?;
-            Ok(Vec::new())
-        })
+    /// Adds a user to the fixture set being read (see [`Demo::apply_fixtures`]). Without
+    /// a password a new user gets the loaders' default (`password`).
+    pub fn add_fixture_user(&mut self, name: &str, password: Option<String>) {
+        let field = format!("users[{}]", self.fixtures.users.len());
+        self.fixtures.users.push(FixtureUser {
+            name: name.to_owned(),
+            password,
+            mailboxes: Vec::new(),
+            origin: Origin::field(FIXTURE_FILE, field),
+        });
     }
 
-    /// Adds a mailbox of a fixture set as core's `FixtureSet::apply` does: created (with
-    /// any missing parents) unless it exists (INBOX does), then given its special use
-    /// (written as in fixture files, `\Sent`) and its subscription.
+    /// Adds a mailbox to the last user called `user` in the fixture set being read, with
+    /// its special use written as in fixture files (`\Sent`).
     pub fn add_fixture_mailbox(
         &mut self,
         user: &str,
         name: &str,
         special_use: Option<String>,
         subscribed: bool,
-        now_ms: f64,
     ) -> Result<(), String> {
         let special_use = match special_use {
             None => None,
@@ -94,57 +92,65 @@ impl Demo {
                 SpecialUse::parse(&text).ok_or_else(|| format!("unknown special use {text:?}"))?,
             ),
         };
-        self.edit_store(now_ms, |store| {
-            let mut changes = Vec::new();
-            let id = match store.mailbox_by_name(user, name) {
-                Some(existing) if !existing.is_noselect() => existing.id(),
-                _ => {
-                    let change = store.create_mailbox(user, name)?;
-                    let id = change.mailbox();
-                    changes.push((user.to_owned(), change));
-                    id
-                }
-            };
-            if special_use.is_some() {
-                store.set_special_use(id, special_use);
-            }
-            if subscribed {
-                store.subscribe(user, name)?;
-            } else {
-                store.unsubscribe(user, name)?;
-            }
-            Ok(changes)
-        })
+        let (u, fixture_user) = self.fixture_user(user)?;
+        let field = format!("users[{u}].mailboxes[{}]", fixture_user.mailboxes.len());
+        fixture_user.mailboxes.push(FixtureMailbox {
+            name: name.to_owned(),
+            special_use,
+            subscribed,
+            messages: Vec::new(),
+            origin: Origin::field(FIXTURE_FILE, field),
+        });
+        Ok(())
     }
 
-    /// Delivers a message with the flags and keywords given (as fixture files write them,
-    /// separated by spaces: `\Seen $Forwarded`) and the INTERNALDATE given, in Unix
-    /// milliseconds; what [`Demo::deliver`] does with no flags and `now_ms`. The bytes are
-    /// stored as they are: a caller loading fixture text makes each bare LF a CRLF first,
-    /// as core's loaders do. Returns the new message's UID.
-    pub fn deliver_with(
+    /// Adds a message to the last mailbox called `mailbox` of `user` in the fixture set
+    /// being read, with the flags and keywords given as fixture files write them,
+    /// separated by spaces (`\Seen $Forwarded`), and an INTERNALDATE in Unix
+    /// milliseconds. The bytes are stored as they are: a caller reading fixture text
+    /// makes each bare LF a CRLF first, as core's loaders do.
+    pub fn add_fixture_message(
         &mut self,
-        now_ms: f64,
         user: &str,
         mailbox: &str,
-        message: &[u8],
+        bytes: &[u8],
         flags: &str,
         internal_date_ms: f64,
-    ) -> Result<u32, String> {
+    ) -> Result<(), String> {
         let flags = Flags::parse(flags.split_ascii_whitespace())
             .map_err(|bad| format!("invalid flag {bad:?}"))?;
-        let internal_date = timestamp(internal_date_ms);
+        let (u, fixture_user) = self.fixture_user(user)?;
+        let (m, fixture_mailbox) = fixture_user
+            .mailboxes
+            .iter_mut()
+            .enumerate()
+            .rev()
+            .find(|(_, m)| m.name == mailbox)
+            .ok_or_else(|| format!("no mailbox {mailbox:?} of {user:?} in the fixture set"))?;
+        let field = format!(
+            "users[{u}].mailboxes[{m}].messages[{}]",
+            fixture_mailbox.messages.len()
+        );
+        fixture_mailbox.messages.push(FixtureMessage {
+            body: MessageBody::new(bytes.to_vec()),
+            flags,
+            internal_date: timestamp(internal_date_ms),
+            origin: Origin::field(FIXTURE_FILE, field),
+        });
+        Ok(())
+    }
+
+    /// Loads the fixture set read so far into the store with core's own fixture loader,
+    /// all or nothing (`FixtureSet::apply`), tells the sessions, and starts a new, empty
+    /// set. The error names the failing place of the set, e.g.
+    /// `demo.json: field users[0].mailboxes[3]: …`.
+    pub fn apply_fixtures(&mut self, now_ms: f64) -> Result<(), String> {
+        let set = std::mem::take(&mut self.fixtures);
         self.server
-            .deliver_with(
-                timestamp(now_ms),
-                user,
-                mailbox,
-                message,
-                flags,
-                internal_date,
-            )
-            .map(|uid| uid.get())
-            .map_err(|error| error.to_string())
+            .edit_store(timestamp(now_ms), |store| match set.apply(store) {
+                Ok(changes) => (Ok(()), changes),
+                Err(error) => (Err(error.to_string()), Vec::new()),
+            })
     }
 
     /// Opens a plain-text connection (the port-143 role) and queues its greeting.
@@ -260,17 +266,15 @@ impl Default for Demo {
 }
 
 impl Demo {
-    /// Runs `edit` through [`Server::edit_store`], so that sessions hear of its changes.
-    fn edit_store(
-        &mut self,
-        now_ms: f64,
-        edit: impl FnOnce(&mut MailStore) -> Result<Vec<(String, Change)>, StoreError>,
-    ) -> Result<(), String> {
-        self.server
-            .edit_store(timestamp(now_ms), |store| match edit(store) {
-                Ok(changes) => (Ok(()), changes),
-                Err(error) => (Err(error.to_string()), Vec::new()),
-            })
+    /// The last user called `name` in the fixture set being read, with its index.
+    fn fixture_user(&mut self, name: &str) -> Result<(usize, &mut FixtureUser), String> {
+        self.fixtures
+            .users
+            .iter_mut()
+            .enumerate()
+            .rev()
+            .find(|(_, u)| u.name == name)
+            .ok_or_else(|| format!("no user {name:?} in the fixture set"))
     }
 
     fn session_id(&self, number: u32) -> Option<SessionId> {
@@ -483,13 +487,15 @@ mod tests {
     fn seeded() -> Demo {
         let mut demo = Demo::new();
         let password = || Some("password".to_owned());
-        demo.add_fixture_user("alice", password(), NOW).unwrap();
-        demo.add_fixture_mailbox("alice", "INBOX", None, true, NOW)
+        demo.add_fixture_user("alice", password());
+        demo.add_fixture_mailbox("alice", "INBOX", None, true)
             .unwrap();
         let sent = Some("\\Sent".to_owned());
-        demo.add_fixture_mailbox("alice", "Sent", sent, true, NOW)
+        demo.add_fixture_mailbox("alice", "Sent", sent, true)
             .unwrap();
-        demo.add_fixture_user("bob", None, NOW).unwrap();
+        demo.add_fixture_user("bob", None);
+        demo.add_fixture_mailbox("bob", "INBOX", None, true)
+            .unwrap();
         let messages: [(&str, &str, &str, &str, &str); 6] = [
             (
                 "alice",
@@ -537,9 +543,10 @@ mod tests {
         for (day, (user, mailbox, flags, from, subject)) in messages.into_iter().enumerate() {
             let raw = format!("From: {from}\r\nSubject: {subject}\r\n\r\nHello.\r\n");
             let date = 1_741_000_000_000.0 + day as f64 * 86_400_000.0;
-            demo.deliver_with(NOW, user, mailbox, raw.as_bytes(), flags, date)
+            demo.add_fixture_message(user, mailbox, raw.as_bytes(), flags, date)
                 .unwrap();
         }
+        demo.apply_fixtures(NOW).unwrap();
         // No session yet: the only outputs are the store's events.
         while let Some(output) = demo.poll_output() {
             assert_eq!(output.kind(), "event");
@@ -699,10 +706,12 @@ mod tests {
         assert_eq!(store.mailboxes("bob").count(), 1);
         // A parent named after its child turns the child's placeholder into a mailbox;
         // an unsubscribed one stays out of LSUB.
-        demo.add_fixture_mailbox("alice", "Projects/Web", None, true, NOW)
+        demo.add_fixture_user("alice", None);
+        demo.add_fixture_mailbox("alice", "Projects/Web", None, true)
             .unwrap();
-        demo.add_fixture_mailbox("alice", "Projects", None, false, NOW)
+        demo.add_fixture_mailbox("alice", "Projects", None, false)
             .unwrap();
+        demo.apply_fixtures(NOW).unwrap();
         let store = demo.server.store();
         let projects = store.mailbox_by_name("alice", "Projects").unwrap();
         assert!(!projects.is_noselect());
@@ -711,58 +720,59 @@ mod tests {
     }
 
     #[test]
-    fn fixture_mail_delivered_later_reaches_the_sessions() {
+    fn fixture_mail_loaded_later_reaches_the_sessions() {
         let mut demo = seeded();
         let phone = demo.accept(NOW);
         command(&mut demo, phone, "p1 LOGIN alice password");
         command(&mut demo, phone, "p2 SELECT INBOX");
         assert!(command(&mut demo, phone, "p3 IDLE").starts_with("+ "));
+        demo.add_fixture_user("alice", None);
+        demo.add_fixture_mailbox("alice", "INBOX", None, true)
+            .unwrap();
+        demo.add_fixture_mailbox("alice", "Later", None, true)
+            .unwrap();
         let raw = b"Subject: late\r\n\r\nhi\r\n";
-        assert_eq!(
-            demo.deliver_with(NOW, "alice", "INBOX", raw, "", NOW),
-            Ok(5)
-        );
+        demo.add_fixture_message("alice", "INBOX", raw, "", NOW)
+            .unwrap();
+        demo.apply_fixtures(NOW).unwrap();
         // The Phone selected INBOX first, so all five messages are \Recent to it.
         assert_eq!(drain_for(&mut demo, phone), "* 5 EXISTS\r\n* 5 RECENT\r\n");
-        demo.add_fixture_mailbox("alice", "Later", None, true, NOW)
-            .unwrap();
-        let events: Vec<String> = std::iter::from_fn(|| demo.poll_output())
-            .filter_map(|o| o.event())
-            .collect();
-        assert!(
-            events[0].contains(r#""kind":"MailboxCreated""#),
-            "{events:?}"
-        );
     }
 
     #[test]
-    fn bad_fixtures_are_refused() {
+    fn bad_fixtures_are_refused_and_change_nothing() {
         let mut demo = seeded();
-        assert!(demo
-            .add_fixture_user("alice", None, NOW)
-            .unwrap_err()
-            .contains("alice"));
         let bogus = || Some("\\Bogus".to_owned());
         assert_eq!(
-            demo.add_fixture_mailbox("alice", "X", bogus(), true, NOW)
+            demo.add_fixture_mailbox("alice", "X", bogus(), true)
                 .unwrap_err(),
             "unknown special use \"\\\\Bogus\""
         );
-        assert!(demo.server.store().mailbox_by_name("alice", "X").is_none());
-        assert!(demo
-            .add_fixture_mailbox("nobody", "X", None, true, NOW)
-            .is_err());
-        assert!(demo
-            .add_fixture_mailbox("alice", "", None, true, NOW)
-            .is_err());
+        assert!(demo.add_fixture_mailbox("nobody", "X", None, true).is_err());
+        demo.add_fixture_user("carol", None);
+        demo.add_fixture_mailbox("carol", "Fine", None, true)
+            .unwrap();
         let raw = b"x\r\n";
         assert_eq!(
-            demo.deliver_with(NOW, "alice", "INBOX", raw, "\\Bogus", NOW)
+            demo.add_fixture_message("carol", "Fine", raw, "\\Bogus", NOW)
                 .unwrap_err(),
             "invalid flag \"\\\\Bogus\""
         );
         assert!(demo
-            .deliver_with(NOW, "alice", "Nowhere", raw, "", NOW)
+            .add_fixture_message("carol", "Nowhere", raw, "", NOW)
             .is_err());
+        demo.add_fixture_message("carol", "Fine", raw, "", NOW)
+            .unwrap();
+        // A bad name anywhere in the set: core's loader refuses the whole set, with the
+        // place, and carol's good mailbox is not created either.
+        demo.add_fixture_mailbox("carol", "", None, true).unwrap();
+        let error = demo.apply_fixtures(NOW).unwrap_err();
+        assert!(
+            error.starts_with("demo.json: field users[0].mailboxes[1]: invalid mailbox name"),
+            "{error}"
+        );
+        assert!(demo.server.store().user("carol").is_none());
+        // The set is used up either way: the next one starts empty.
+        assert_eq!(demo.apply_fixtures(NOW), Ok(()));
     }
 }

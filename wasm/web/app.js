@@ -152,7 +152,8 @@ function resetServer() {
  * reads demo.toml: password (the loaders' default if none), special use, `subscribed`
  * (default true), flags plus keywords, INTERNALDATE, and the raw text with every bare LF
  * made CRLF (the core's rule for fixtures, so that sizes are those `ephemail serve`
- * reports for the same file). The store refuses what is wrong; that stops the start-up.
+ * reports for the same file). Then the core's own fixture loader checks the whole set
+ * and loads it, or refuses it with the place of the problem; that stops the start-up.
  */
 function seed(demo, fixtures) {
   const at = now();
@@ -164,11 +165,11 @@ function seed(demo, fixtures) {
     }
   };
   for (const [u, user] of (fixtures.users ?? []).entries()) {
-    call(`users[${u}]`, () => demo.add_fixture_user(user.name, user.password, at));
+    demo.add_fixture_user(user.name, user.password);
     for (const [m, mailbox] of (user.mailboxes ?? []).entries()) {
       const where = `users[${u}].mailboxes[${m}]`;
       const subscribed = mailbox.subscribed ?? true;
-      call(where, () => demo.add_fixture_mailbox(user.name, mailbox.name, mailbox.special_use, subscribed, at));
+      call(where, () => demo.add_fixture_mailbox(user.name, mailbox.name, mailbox.special_use, subscribed));
       for (const [i, message] of (mailbox.messages ?? []).entries()) {
         call(`${where}.messages[${i}]`, () => {
           if (typeof message.raw !== "string") throw "the page reads only inline raw messages";
@@ -176,10 +177,15 @@ function seed(demo, fixtures) {
           if (Number.isNaN(date)) throw "internal_date must be RFC 3339 (2025-03-01T09:30:00Z)";
           const bytes = encoder.encode(message.raw.replace(/\r?\n/g, "\r\n"));
           const flags = [...(message.flags ?? []), ...(message.keywords ?? [])].join(" ");
-          demo.deliver_with(at, user.name, mailbox.name, bytes, flags, date);
+          demo.add_fixture_message(user.name, mailbox.name, bytes, flags, date);
         });
       }
     }
+  }
+  try {
+    demo.apply_fixtures(at); // its errors name the place: "demo.json: field users[0]…"
+  } catch (error) {
+    throw new Error(String(error));
   }
   pollOutputs(); // the store's events about the seeding: nobody is connected yet
 }

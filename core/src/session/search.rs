@@ -6,7 +6,6 @@
 //! (RFC 9051 §7.3.4); an unknown CHARSET is `NO [BADCHARSET (…)]`, not BAD.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use imap_codec::imap_types::core::Charset;
@@ -236,15 +235,19 @@ fn uses_modseq(key: &SearchKey<'_>) -> bool {
     }
 }
 
+/// A content-search key's header field name (lower-cased) and its needle.
+type PreparedText = (Box<str>, Needle);
+
 struct Search<'a> {
     selection: &'a Selection,
     now: Timestamp,
     /// Sequence-set keys resolved to view positions once per command, not per message,
-    /// keyed by the key's address in the parsed command.
-    resolved: RefCell<HashMap<usize, Vec<usize>>>,
+    /// keyed by the key's address in the parsed command (a list sorted by address: a
+    /// command has few keys, and a map type of its own costs the wasm build code).
+    resolved: RefCell<Vec<(usize, Vec<usize>)>>,
     /// Content-search strings and header field names, prepared (lower-cased) once per
     /// command and keyed like `resolved`, so that matching a message allocates nothing.
-    needles: RefCell<HashMap<usize, (Box<str>, Needle)>>,
+    needles: RefCell<Vec<(usize, PreparedText)>>,
 }
 
 impl Search<'_> {
@@ -257,12 +260,14 @@ impl Search<'_> {
     ) -> Result<bool, String> {
         let address = key as *const SearchKey<'_> as usize;
         let mut resolved = self.resolved.borrow_mut();
-        if let std::collections::hash_map::Entry::Vacant(entry) = resolved.entry(address) {
-            entry.insert(resolve(set, uid, self.selection.uids())?);
-        }
-        Ok(resolved[&address]
-            .binary_search(&(msn as usize - 1))
-            .is_ok())
+        let at = match resolved.binary_search_by_key(&address, |(a, _)| *a) {
+            Ok(at) => at,
+            Err(at) => {
+                resolved.insert(at, (address, resolve(set, uid, self.selection.uids())?));
+                at
+            }
+        };
+        Ok(resolved[at].1.binary_search(&(msn as usize - 1)).is_ok())
     }
 
     /// Runs `f` with the prepared (lower-cased) `field` name and `value` needle of the
@@ -276,10 +281,15 @@ impl Search<'_> {
     ) -> R {
         let address = key as *const SearchKey<'_> as usize;
         let mut needles = self.needles.borrow_mut();
-        let (field, needle) = needles.entry(address).or_insert_with(|| {
-            let field = String::from_utf8_lossy(field).to_lowercase();
-            (field.into(), Needle::new(value))
-        });
+        let at = match needles.binary_search_by_key(&address, |(a, _)| *a) {
+            Ok(at) => at,
+            Err(at) => {
+                let field = String::from_utf8_lossy(field).to_lowercase();
+                needles.insert(at, (address, (field.into(), Needle::new(value))));
+                at
+            }
+        };
+        let (field, needle) = &needles[at].1;
         f(field, needle)
     }
 
