@@ -45,6 +45,7 @@ impl ResponseBytes {
     pub(crate) fn new(text: Vec<u8>, splices: Vec<Splice>) -> ResponseBytes {
         debug_assert!(splices.windows(2).all(|w| w[0].at <= w[1].at));
         debug_assert!(splices.iter().all(|s| s.at <= text.len()));
+        debug_assert!(splices.iter().all(|s| s.range.end <= s.body.len()));
         ResponseBytes { text, splices }
     }
 
@@ -58,32 +59,29 @@ impl ResponseBytes {
         self.len() == 0
     }
 
+    /// The pieces in wire order, empty ones left out: a range of the text (`None`) or
+    /// of a stored body.
+    fn pieces(&self) -> impl Iterator<Item = (Option<&MessageBody>, Range<usize>)> + '_ {
+        let starts = std::iter::once(0).chain(self.splices.iter().map(|s| s.at));
+        let tail = self.splices.last().map_or(0, |s| s.at)..self.text.len();
+        self.splices
+            .iter()
+            .zip(starts)
+            .flat_map(|(splice, from)| {
+                [
+                    (None, from..splice.at),
+                    (Some(&splice.body), splice.range.clone()),
+                ]
+            })
+            .chain(std::iter::once((None, tail)))
+            .filter(|(_, range)| !range.is_empty())
+    }
+
     /// The bytes as a sequence of non-empty slices, in the order they go on the wire.
     pub fn chunks(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        let mut from = 0;
-        let mut splices = self.splices.iter();
-        let mut pending: Option<&[u8]> = None;
-        std::iter::from_fn(move || loop {
-            if let Some(slice) = pending.take() {
-                return Some(slice);
-            }
-            match splices.next() {
-                Some(splice) => {
-                    let at = splice.at.clamp(from, self.text.len());
-                    let text = &self.text[from..at];
-                    from = at;
-                    let body = splice.body.bytes().get(splice.range.clone()).unwrap_or(&[]);
-                    pending = (!body.is_empty()).then_some(body);
-                    if !text.is_empty() {
-                        return Some(text);
-                    }
-                }
-                None => {
-                    let text = &self.text[from..];
-                    from = self.text.len();
-                    return (!text.is_empty()).then_some(text);
-                }
-            }
+        self.pieces().map(|(body, range)| match body {
+            None => &self.text[range],
+            Some(body) => &body.bytes()[range],
         })
     }
 
@@ -91,25 +89,21 @@ impl ResponseBytes {
     /// the socket takes them (no bytes are copied: text chunks share one buffer, message
     /// slices share the store's).
     pub fn into_chunks(self) -> Vec<Chunk> {
-        let ResponseBytes { text, splices } = self;
-        let text = Arc::new(text);
-        let mut chunks = Vec::with_capacity(2 * splices.len() + 1);
-        let mut from = 0;
-        let mut push = |source: Source, range: Range<usize>| {
-            if !range.is_empty() {
-                chunks.push(Chunk { source, range });
-            }
-        };
-        for splice in splices {
-            let at = splice.at.clamp(from, text.len());
-            push(Source::Text(text.clone()), from..at);
-            from = at;
-            let end = splice.range.end.min(splice.body.len());
-            let start = splice.range.start.min(end);
-            push(Source::Stored(splice.body), start..end);
-        }
-        push(Source::Text(text.clone()), from..text.len());
-        chunks
+        let pieces: Vec<(Option<MessageBody>, Range<usize>)> = self
+            .pieces()
+            .map(|(body, range)| (body.cloned(), range))
+            .collect();
+        let text = Arc::new(self.text);
+        pieces
+            .into_iter()
+            .map(|(body, range)| Chunk {
+                source: match body {
+                    None => Source::Text(text.clone()),
+                    Some(body) => Source::Stored(body),
+                },
+                range,
+            })
+            .collect()
     }
 
     /// All the bytes in one buffer (no copy when nothing was spliced in).

@@ -59,6 +59,7 @@ impl Needle {
     /// needle's length less one, so no occurrence is missed at a window's edge.
     fn found_in_ascii(&self, text: &[u8]) -> bool {
         const WINDOW: usize = 4096;
+        const SHORT: usize = 256;
         let needle = self.finder.needle();
         if needle.is_empty() {
             return true;
@@ -70,10 +71,20 @@ impl Needle {
         if needle.len() > WINDOW / 2 {
             return self.finder.find(&text.to_ascii_lowercase()).is_some();
         }
-        let mut buffer = [0u8; WINDOW];
+        // A header value fits a small buffer: no need to clear a whole window for it.
+        if text.len() <= SHORT {
+            return self.found_in_windows(text, &mut [0u8; SHORT]);
+        }
+        self.found_in_windows(text, &mut [0u8; WINDOW])
+    }
+
+    /// [`Needle::found_in_ascii`] with `buffer` as the window (at least twice the
+    /// needle's length, or as long as `text`).
+    fn found_in_windows(&self, text: &[u8], buffer: &mut [u8]) -> bool {
+        let overlap = self.finder.needle().len() - 1;
         let mut start = 0;
         loop {
-            let end = (start + WINDOW).min(text.len());
+            let end = (start + buffer.len()).min(text.len());
             let window = &mut buffer[..end - start];
             window.copy_from_slice(&text[start..end]);
             window.make_ascii_lowercase();
@@ -83,7 +94,7 @@ impl Needle {
             if end == text.len() {
                 return false;
             }
-            start = end - (needle.len() - 1);
+            start = end - overlap;
         }
     }
 }
@@ -187,8 +198,16 @@ fn lowercase(mut text: String) -> String {
 pub(crate) struct SearchText {
     /// The decoded header text: one `name: value` line per field.
     header: Box<str>,
-    /// The decoded body text; None when the body is matched in place.
-    body: Option<Box<str>>,
+    body: BodyText,
+}
+
+/// The body as BODY and TEXT search it.
+#[derive(Debug)]
+enum BodyText {
+    /// Plain ASCII text, matched in place: where it is in the message.
+    InPlace(Range<usize>),
+    /// The decoded, lower-cased text.
+    Decoded(Box<str>),
 }
 
 impl SearchText {
@@ -196,13 +215,12 @@ impl SearchText {
     pub(crate) fn build(raw: &[u8], root: &Part) -> SearchText {
         let mut header = String::new();
         header_text(raw, root.header.clone(), &mut header);
-        let body = match plain_body(raw, root) {
-            Some(_) => None,
-            None => {
-                let mut text = String::with_capacity(root.body.len());
-                body_text(raw, root, &mut text);
-                Some(text.into_boxed_str())
-            }
+        let body = if is_plain_body(raw, root) {
+            BodyText::InPlace(root.body.clone())
+        } else {
+            let mut text = String::with_capacity(root.body.len());
+            body_text(raw, root, &mut text);
+            BodyText::Decoded(text.into_boxed_str())
         };
         SearchText {
             header: header.into_boxed_str(),
@@ -210,34 +228,32 @@ impl SearchText {
         }
     }
 
-    /// BODY: the decoded body text of the message `raw` with part tree `root` (the
-    /// ones this was built from) contains the needle.
-    pub(crate) fn body_contains(&self, raw: &[u8], root: &Part, needle: &Needle) -> bool {
-        match (&self.body, plain_body(raw, root)) {
-            (Some(text), _) => needle.found_in(text),
-            (None, Some(body)) => needle.found_in_ascii(body),
-            (None, None) => false,
+    /// BODY: the decoded body text of the message `raw` (the one this was built from)
+    /// contains the needle.
+    pub(crate) fn body_contains(&self, raw: &[u8], needle: &Needle) -> bool {
+        match &self.body {
+            BodyText::InPlace(range) => needle.found_in_ascii(&raw[range.clone()]),
+            BodyText::Decoded(text) => needle.found_in(text),
         }
     }
 
     /// TEXT: the decoded header or body contains the needle (no match spans the two).
-    pub(crate) fn text_contains(&self, raw: &[u8], root: &Part, needle: &Needle) -> bool {
-        needle.found_in(&self.header) || self.body_contains(raw, root, needle)
+    pub(crate) fn text_contains(&self, raw: &[u8], needle: &Needle) -> bool {
+        needle.found_in(&self.header) || self.body_contains(raw, needle)
     }
 }
 
-/// The body of `root` when it reads the same decoded: a single `text/*` part without
+/// Whether the body of `root` reads the same decoded: a single `text/*` part without
 /// transfer encoding, in ASCII, with no charset or one that maps ASCII to itself.
-fn plain_body<'r>(raw: &'r [u8], root: &Part) -> Option<&'r [u8]> {
+fn is_plain_body(raw: &[u8], root: &Part) -> bool {
     if !matches!(root.kind, Kind::Leaf) || !root.content.is_type("text") {
-        return None;
+        return false;
     }
     let encoding = Encoding::from_token(root.content.encoding.as_deref());
     let charset = root.content.param("charset");
     let ascii_charset = charset
         .is_none_or(|c| c.eq_ignore_ascii_case(b"us-ascii") || c.eq_ignore_ascii_case(b"utf-8"));
-    let body = &raw[root.body.clone()];
-    (encoding == Some(Encoding::Identity) && ascii_charset && body.is_ascii()).then_some(body)
+    encoding == Some(Encoding::Identity) && ascii_charset && raw[root.body.clone()].is_ascii()
 }
 
 /// Appends the header block `raw[header]` to `out` as `name: value` lines, lower-cased,
@@ -470,7 +486,7 @@ mod tests {
                 let needle_text = needle;
                 let needle = Needle::new(needle.as_bytes());
                 assert_eq!(
-                    text.body_contains(raw, &root, &needle),
+                    text.body_contains(raw, &needle),
                     needle.found_in(&reference),
                     "{needle_text} in {:?}",
                     String::from_utf8_lossy(raw)

@@ -162,12 +162,12 @@ impl MimeInfo {
 
     /// SEARCH BODY.
     pub(crate) fn body_contains(&self, raw: &[u8], needle: &Needle) -> bool {
-        self.search_text(raw).body_contains(raw, &self.root, needle)
+        self.search_text(raw).body_contains(raw, needle)
     }
 
     /// SEARCH TEXT.
     pub(crate) fn text_contains(&self, raw: &[u8], needle: &Needle) -> bool {
-        self.search_text(raw).text_contains(raw, &self.root, needle)
+        self.search_text(raw).text_contains(raw, needle)
     }
 
     /// The calendar day of the Date: field, for SENTBEFORE/SENTON/SENTSINCE.
