@@ -29,7 +29,9 @@
 
 #![forbid(unsafe_code)]
 
-use ephemail_core::fixtures::{FixtureMailbox, FixtureMessage, FixtureSet, FixtureUser, Origin};
+use ephemail_core::fixtures::{
+    self, FixtureMailbox, FixtureMessage, FixtureSet, FixtureUser, Origin,
+};
 use ephemail_core::{
     Change, Config, Event, Flags, Input, MailStore, Message, MessageBody, Output, Server,
     SessionId, SpecialUse, Timestamp, Uid,
@@ -106,9 +108,9 @@ impl Demo {
 
     /// Adds a message to the last mailbox called `mailbox` of `user` in the fixture set
     /// being read, with the flags and keywords given as fixture files write them,
-    /// separated by spaces (`\Seen $Forwarded`), and an INTERNALDATE in Unix
-    /// milliseconds. The bytes are stored as they are: a caller reading fixture text
-    /// makes each bare LF a CRLF first, as core's loaders do.
+    /// separated by spaces (`\\Seen $Forwarded`), and an INTERNALDATE in Unix
+    /// milliseconds. `bytes` is the fixture's text: each bare LF becomes CRLF, as core's
+    /// loaders store it (`fixtures::to_crlf`).
     pub fn add_fixture_message(
         &mut self,
         user: &str,
@@ -132,7 +134,7 @@ impl Demo {
             fixture_mailbox.messages.len()
         );
         fixture_mailbox.messages.push(FixtureMessage {
-            body: MessageBody::new(bytes.to_vec()),
+            body: MessageBody::new(fixtures::to_crlf(bytes)),
             flags,
             internal_date: timestamp(internal_date_ms),
             origin: Origin::field(FIXTURE_FILE, field),

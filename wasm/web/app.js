@@ -150,9 +150,9 @@ function resetServer() {
 /**
  * Hands the demo mail set to the core, field by field as the core's declarative loader
  * reads demo.toml: password (the loaders' default if none), special use, `subscribed`
- * (default true), flags plus keywords, INTERNALDATE, and the raw text with every bare LF
- * made CRLF (the core's rule for fixtures, so that sizes are those `ephemail serve`
- * reports for the same file). Then the core's own fixture loader checks the whole set
+ * (default true), flags plus keywords, INTERNALDATE, and the raw text (the core makes
+ * each bare LF a CRLF, as its loaders do, so sizes are those `ephemail serve` reports for
+ * the same file). Then the core's own fixture loader checks the whole set
  * and loads it, or refuses it with the place of the problem; that stops the start-up.
  */
 function seed(demo, fixtures) {
@@ -175,7 +175,7 @@ function seed(demo, fixtures) {
           if (typeof message.raw !== "string") throw "the page reads only inline raw messages";
           const date = Date.parse(message.internal_date);
           if (Number.isNaN(date)) throw "internal_date must be RFC 3339 (2025-03-01T09:30:00Z)";
-          const bytes = encoder.encode(message.raw.replace(/\r?\n/g, "\r\n"));
+          const bytes = encoder.encode(message.raw);
           const flags = [...(message.flags ?? []), ...(message.keywords ?? [])].join(" ");
           demo.add_fixture_message(user.name, mailbox.name, bytes, flags, date);
         });
